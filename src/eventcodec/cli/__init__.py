@@ -1,0 +1,1 @@
+"""The `eventcodec` command line: a thin client of the codec API, one module per command group."""
