@@ -1,0 +1,249 @@
+"""Quality metrics for decoded audio: ST-corr, MR-STFT, ViSQOL, and the time alignment they share.
+
+All functions take mono float arrays `(n_samples,)` at one sample rate: `reference` first, then the
+`degraded` (decoded) signal. See docs/bench.md for what each metric can and cannot tell apart.
+
+- ST-corr (spectro-temporal correlation, DESIGN.md): Pearson correlation between the log-mel power
+  spectrograms of reference and degraded (64 mel bands 40 Hz..Nyquist, FFT 1024, hop 256,
+  `log(power + 1e-6)`), after subtracting each band's mean over time. 1 = same pattern, ~0 = unrelated.
+- MR-STFT: `eventcodec.spectral.mrstft_distance` (0 = identical, larger is worse).
+- ViSQOL: audio mode MOS-LQO (1..5) from `visqol-python` with its bundled model, at 48 kHz.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import scipy.signal
+
+from eventcodec.errors import EventCodecError
+
+ST_N_FFT = 1024
+ST_HOP = 256
+ST_N_MELS = 64
+ST_FMIN_HZ = 40.0
+ST_EPS = 1e-6
+VISQOL_RATE_HZ = 48000
+DEFAULT_MAX_LAG_S = 0.1
+# A waveform cross-correlation peak below this (normalised) means the codec did not keep the phase
+# (parametric codecs, including ours): the lag is then found on the energy envelope instead.
+WAVEFORM_PEAK_MIN = 0.3
+ENVELOPE_HOP = 32
+
+
+class MetricUnavailableError(EventCodecError):
+    """A metric's optional dependency is missing (install the `[bench]` extra)."""
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """A constant lag between two signals.
+
+    Attributes:
+        lag_samples: degraded[n + lag] matches reference[n]; positive = degraded is late.
+        peak: normalised cross-correlation at the lag (waveform or envelope, see `method`).
+        method: `waveform` or `envelope`.
+    """
+
+    lag_samples: int
+    peak: float
+    method: str
+
+
+def _as_mono(x: np.ndarray, name: str) -> np.ndarray:
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim != 1 or len(a) == 0:
+        raise EventCodecError(f"{name} must be a non-empty mono signal, got shape {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise EventCodecError(f"{name} contains NaN or infinite samples")
+    return a
+
+
+def _xcorr_peak(ref: np.ndarray, deg: np.ndarray, max_lag: int) -> tuple[int, float]:
+    """Lag in [-max_lag, max_lag] maximising sum_n ref[n] deg[n + lag], and its normalised value."""
+    n = len(ref) + len(deg) - 1
+    n_fft = 1 << (n - 1).bit_length()
+    xc = np.fft.irfft(np.conj(np.fft.rfft(ref, n_fft)) * np.fft.rfft(deg, n_fft), n_fft)
+    lags = np.arange(-max_lag, max_lag + 1)
+    vals = xc[lags % n_fft]
+    i = int(np.argmax(vals))
+    norm = float(np.sqrt(np.sum(ref**2) * np.sum(deg**2))) + 1e-20
+    return int(lags[i]), float(vals[i] / norm)
+
+
+def _log_envelope(x: np.ndarray, hop: int) -> np.ndarray:
+    n = len(x) // hop
+    energy = (x[: n * hop].reshape(n, hop) ** 2).mean(axis=1)
+    env = np.log(energy + 1e-8)
+    # The derivative (onsets) carries the timing; the level itself would pull toward the loud part.
+    d = np.diff(env, prepend=env[:1])
+    return d - d.mean()
+
+
+def find_lag(
+    reference: np.ndarray, degraded: np.ndarray, sample_rate: int, max_lag_s: float = DEFAULT_MAX_LAG_S
+) -> Alignment:
+    """Constant lag of `degraded` relative to `reference` by cross-correlation.
+
+    The waveform cross-correlation is used when it has a clear peak (waveform codecs: Opus, MP3, Vorbis);
+    otherwise the lag is taken from the cross-correlation of log-energy onset envelopes (hop 32 samples),
+    which works for codecs that do not keep the phase.
+
+    Args:
+        reference: (n_samples,) reference signal.
+        degraded: (m_samples,) signal to align.
+        sample_rate: Hz of both signals.
+        max_lag_s: largest lag searched, in seconds, either way.
+    """
+    ref, deg = _as_mono(reference, "reference"), _as_mono(degraded, "degraded")
+    max_lag = max(1, round(max_lag_s * sample_rate))
+    lag, peak = _xcorr_peak(ref, deg, max_lag)
+    if peak >= WAVEFORM_PEAK_MIN:
+        return Alignment(lag, peak, "waveform")
+    er, ed = _log_envelope(ref, ENVELOPE_HOP), _log_envelope(deg, ENVELOPE_HOP)
+    if len(er) < 2 or len(ed) < 2:
+        return Alignment(0, peak, "waveform")
+    env_lag, env_peak = _xcorr_peak(er, ed, max(1, max_lag // ENVELOPE_HOP))
+    return Alignment(env_lag * ENVELOPE_HOP, env_peak, "envelope")
+
+
+def apply_lag(reference: np.ndarray, degraded: np.ndarray, lag_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """Both signals cut to their common, aligned span: returns (ref, deg) of equal length.
+
+    `degraded[n + lag]` is paired with `reference[n]`; the part of either that has no partner is dropped.
+    """
+    ref, deg = np.asarray(reference), np.asarray(degraded)
+    if lag_samples >= 0:
+        deg = deg[lag_samples:]
+    else:
+        ref = ref[-lag_samples:]
+    n = min(len(ref), len(deg))
+    return ref[:n], deg[:n]
+
+
+def align(
+    reference: np.ndarray, degraded: np.ndarray, sample_rate: int, max_lag_s: float = DEFAULT_MAX_LAG_S
+) -> tuple[np.ndarray, np.ndarray, Alignment]:
+    """Find the constant lag and cut both signals to their aligned common span: (ref, deg, alignment)."""
+    a = find_lag(reference, degraded, sample_rate, max_lag_s)
+    ref, deg = apply_lag(reference, degraded, a.lag_samples)
+    return ref, deg, a
+
+
+def hz_to_mel(f_hz: np.ndarray | float) -> np.ndarray:
+    """HTK mel scale: 2595 log10(1 + f / 700)."""
+    return 2595.0 * np.log10(1.0 + np.asarray(f_hz, dtype=np.float64) / 700.0)
+
+
+def mel_to_hz(mel: np.ndarray | float) -> np.ndarray:
+    """Inverse of `hz_to_mel`."""
+    return 700.0 * (10.0 ** (np.asarray(mel, dtype=np.float64) / 2595.0) - 1.0)
+
+
+@lru_cache(maxsize=8)
+def mel_filterbank(sample_rate: int, n_fft: int = ST_N_FFT, n_mels: int = ST_N_MELS,
+                   fmin_hz: float = ST_FMIN_HZ) -> np.ndarray:
+    """Triangular HTK mel filters from `fmin_hz` to Nyquist, shape (n_mels, n_fft // 2 + 1), peak 1."""
+    edges_hz = mel_to_hz(np.linspace(hz_to_mel(fmin_hz), hz_to_mel(sample_rate / 2), n_mels + 2))
+    bins_hz = np.arange(n_fft // 2 + 1) * sample_rate / n_fft
+    lo, mid, hi = edges_hz[:-2, None], edges_hz[1:-1, None], edges_hz[2:, None]
+    up = (bins_hz[None] - lo) / (mid - lo)
+    down = (hi - bins_hz[None]) / (hi - mid)
+    fb = np.maximum(0.0, np.minimum(up, down))
+    fb.setflags(write=False)
+    return fb
+
+
+def log_mel_power(x: np.ndarray, sample_rate: int) -> np.ndarray:
+    """`log(mel power + 1e-6)` with FFT 1024, hop 256, periodic Hann, no centring; shape (64, n_frames)."""
+    a = np.asarray(x, dtype=np.float64)
+    if len(a) < ST_N_FFT:
+        a = np.pad(a, (0, ST_N_FFT - len(a)))
+    n_frames = 1 + (len(a) - ST_N_FFT) // ST_HOP
+    idx = np.arange(ST_N_FFT)[None] + ST_HOP * np.arange(n_frames)[:, None]
+    win = scipy.signal.get_window("hann", ST_N_FFT, fftbins=True)
+    power = np.abs(np.fft.rfft(a[idx] * win, axis=-1)) ** 2
+    return np.log(mel_filterbank(sample_rate) @ power.T + ST_EPS)
+
+
+def st_corr(reference: np.ndarray, degraded: np.ndarray, sample_rate: int, aligned: bool = False) -> float:
+    """Spectro-temporal correlation (DESIGN.md): 1 = same time-frequency pattern, ~0 = unrelated.
+
+    Args:
+        reference: (n_samples,) reference signal.
+        degraded: (m_samples,) decoded signal.
+        sample_rate: Hz of both.
+        aligned: True when the caller has already aligned and trimmed both (skips `align`).
+    """
+    ref, deg = _as_mono(reference, "reference"), _as_mono(degraded, "degraded")
+    if not aligned:
+        ref, deg, _ = align(ref, deg, sample_rate)
+    n = min(len(ref), len(deg))
+    a, b = log_mel_power(ref[:n], sample_rate), log_mel_power(deg[:n], sample_rate)
+    a -= a.mean(axis=1, keepdims=True)
+    b -= b.mean(axis=1, keepdims=True)
+    denom = float(np.sqrt(np.sum(a * a) * np.sum(b * b)))
+    return float(np.sum(a * b) / denom) if denom > 0 else 0.0
+
+
+def mrstft(reference: np.ndarray, degraded: np.ndarray, sample_rate: int, aligned: bool = False) -> float:
+    """Multi-resolution STFT distance (`spectral.mrstft_distance`, estimate = degraded); 0 = identical."""
+    import torch
+
+    from eventcodec.spectral import mrstft_distance
+
+    ref, deg = _as_mono(reference, "reference"), _as_mono(degraded, "degraded")
+    if not aligned:
+        ref, deg, _ = align(ref, deg, sample_rate)
+    n = min(len(ref), len(deg))
+    x = torch.from_numpy(deg[:n].astype(np.float32))
+    y = torch.from_numpy(ref[:n].astype(np.float32))
+    return float(mrstft_distance(x, y).item())
+
+
+@lru_cache(maxsize=1)
+def _visqol_api() -> object:
+    try:
+        from visqol import VisqolApi
+    except ImportError:
+        raise MetricUnavailableError("ViSQOL needs visqol-python: pip install 'eventcodec[bench]'") from None
+    api = VisqolApi()
+    api.create(mode="audio")
+    return api
+
+
+def visqol_available() -> bool:
+    """True when visqol-python can be imported."""
+    try:
+        _visqol_api()
+    except MetricUnavailableError:
+        return False
+    return True
+
+
+def visqol(reference: np.ndarray, degraded: np.ndarray, sample_rate: int, aligned: bool = False) -> float:
+    """ViSQOL audio-mode MOS-LQO (about 1..5, higher is better), both signals resampled to 48 kHz with soxr.
+
+    Raises:
+        MetricUnavailableError: visqol-python is not installed.
+    """
+    import soxr
+
+    ref, deg = _as_mono(reference, "reference"), _as_mono(degraded, "degraded")
+    if not aligned:
+        ref, deg, _ = align(ref, deg, sample_rate)
+    n = min(len(ref), len(deg))
+    api = _visqol_api()
+    if sample_rate != VISQOL_RATE_HZ:
+        ref = soxr.resample(ref[:n], sample_rate, VISQOL_RATE_HZ)
+        deg = soxr.resample(deg[:n], sample_rate, VISQOL_RATE_HZ)
+    result = api.measure_from_arrays(ref, deg, VISQOL_RATE_HZ)  # type: ignore[attr-defined]
+    return float(result.moslqo)
+
+
+def lowpass(x: np.ndarray, sample_rate: int, cutoff_hz: float = 4000.0) -> np.ndarray:
+    """Zero-phase 8th-order Butterworth low-pass (the 4 kHz anchor), same shape as `x`."""
+    sos = scipy.signal.butter(8, cutoff_hz, btype="low", fs=sample_rate, output="sos")
+    return scipy.signal.sosfiltfilt(sos, np.asarray(x, dtype=np.float64)).astype(np.float32)
