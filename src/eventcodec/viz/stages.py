@@ -1,0 +1,1 @@
+"""Decoder stages of one event as spectrograms (filled in when the synth lands)."""
