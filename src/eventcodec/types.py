@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from eventcodec.errors import EventCodecError
+
+if TYPE_CHECKING:
+    from eventcodec.format.quantizer import Quantizer
 
 Space = Literal["controls", "latent"]
 SAMPLE_RATE = 22050
@@ -27,6 +30,8 @@ class EventSet:
         space: `controls` (named synth parameters) or `latent` (a trained model's vectors).
         model_hash: for `latent`, the checkpoint hash; for `controls`, the schema hash.
         meta: free-form JSON-able metadata (encoder name, settings, source file).
+        quantizer: the grid the vectors were read from (None when not read from a file); writing reuses
+            it while every vector is still on it, so file -> EventSet -> file is byte-identical.
     """
 
     times: np.ndarray
@@ -36,6 +41,7 @@ class EventSet:
     space: Space = "controls"
     model_hash: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    quantizer: Quantizer | None = None
 
     def __post_init__(self) -> None:
         times = np.asarray(self.times, dtype=np.int64).reshape(-1)

@@ -1,0 +1,104 @@
+"""The .evc JSON header: what the file holds, validated field by field before anything is allocated."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventcodec.errors import FormatError
+from eventcodec.format.quantizer import Quantizer
+
+CHUNK_SAMPLES = 2**16
+MAX_HEADER_BYTES = 2**20
+MAX_SAMPLE_RATE = 768_000
+MAX_N_SAMPLES = 2**40
+MAX_HASH_CHARS = 256
+_KEYS = {"sample_rate", "n_samples", "space", "model_hash", "chunk_samples", "n_chunks", "n_events",
+         "quantizer", "meta"}
+
+
+@dataclass(frozen=True)
+class Header:
+    """Everything the file says about itself before the chunks.
+
+    Attributes:
+        sample_rate: Hz of the audio the events render to.
+        n_samples: length of that audio in samples.
+        space: `controls` or `latent`.
+        model_hash: schema hash (controls) or checkpoint hash (latent).
+        chunk_samples: samples per chunk (2**16 in version 1).
+        n_chunks: chunks in the file.
+        n_events: events in the file.
+        quantizer: bits and range of each column.
+        meta: free-form JSON metadata (encoder, settings, source).
+    """
+
+    sample_rate: int
+    n_samples: int
+    space: str
+    model_hash: str
+    chunk_samples: int
+    n_chunks: int
+    n_events: int
+    quantizer: Quantizer
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_bytes(self) -> bytes:
+        obj = {
+            "sample_rate": self.sample_rate, "n_samples": self.n_samples, "space": self.space,
+            "model_hash": self.model_hash, "chunk_samples": self.chunk_samples, "n_chunks": self.n_chunks,
+            "n_events": self.n_events, "quantizer": self.quantizer.to_json(), "meta": self.meta,
+        }
+        try:
+            text = json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError) as e:
+            raise FormatError(f"event set metadata cannot be stored as JSON: {e}") from None
+        data = text.encode()
+        if len(data) > MAX_HEADER_BYTES:
+            raise FormatError(f"header is {len(data)} bytes; the limit is {MAX_HEADER_BYTES} (metadata too large)")
+        return data
+
+    @staticmethod
+    def from_bytes(data: bytes) -> Header:
+        """Parse and validate; FormatError on anything malformed or out of range."""
+        obj = parse_json(data, "header")
+        if not isinstance(obj, dict):
+            raise FormatError("header is not a JSON object")
+        if set(obj) != _KEYS:
+            missing, extra = sorted(_KEYS - set(obj)), sorted(set(obj) - _KEYS)
+            raise FormatError(f"header keys do not match version 1 (missing {missing}, unexpected {extra})")
+        sample_rate = _int(obj, "sample_rate", 1, MAX_SAMPLE_RATE)
+        n_samples = _int(obj, "n_samples", 0, MAX_N_SAMPLES)
+        chunk_samples = _int(obj, "chunk_samples", CHUNK_SAMPLES, CHUNK_SAMPLES)
+        n_chunks = _int(obj, "n_chunks", -(-n_samples // chunk_samples), MAX_N_SAMPLES // chunk_samples + 1)
+        n_events = _int(obj, "n_events", 0, 2**40)
+        if obj["space"] not in ("controls", "latent"):
+            raise FormatError(f"header space must be 'controls' or 'latent', got {obj['space']!r}")
+        model_hash = obj["model_hash"]
+        if not isinstance(model_hash, str) or len(model_hash) > MAX_HASH_CHARS:
+            raise FormatError("header model_hash must be a short string")
+        if not isinstance(obj["meta"], dict):
+            raise FormatError("header meta must be a JSON object")
+        return Header(sample_rate, n_samples, obj["space"], model_hash, chunk_samples, n_chunks, n_events,
+                      Quantizer.from_json(obj["quantizer"]), obj["meta"])
+
+
+def _int(obj: dict[str, Any], key: str, lo: int, hi: int) -> int:
+    val = obj[key]
+    if not isinstance(val, int) or isinstance(val, bool) or not lo <= val <= hi:
+        raise FormatError(f"header {key} must be an integer in [{lo}, {hi}], got {val!r}")
+    return val
+
+
+def _reject_constant(name: str) -> None:
+    raise FormatError(f"JSON holds {name}, which is not a number")
+
+
+def parse_json(data: bytes | str, what: str) -> Any:
+    """json.loads that turns every failure (bad UTF-8, syntax, NaN, deep nesting) into FormatError."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        return json.loads(text, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise FormatError(f"{what} is not valid JSON: {str(e).splitlines()[0][:200]}") from None

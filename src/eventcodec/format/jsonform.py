@@ -1,0 +1,114 @@
+"""The JSON form of an EventSet (`eventcodec dump` / `undump`): readable, editable, exact.
+
+Values are written as the shortest decimals that read back to the same float32, so
+.evc -> JSON -> .evc reproduces the file byte for byte.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from eventcodec.errors import FormatError
+from eventcodec.format.quantizer import VECTOR_SIZE, Quantizer
+from eventcodec.types import EventSet
+
+JSON_FORMAT = "eventcodec-events"
+JSON_VERSION = 1
+_KEYS = {"format", "version", "sample_rate", "n_samples", "space", "model_hash", "quantizer", "meta", "events"}
+_OPTIONAL = {"quantizer", "meta", "model_hash", "columns"}
+
+
+def _short(x: np.float32) -> float:
+    return float(str(x))
+
+
+def eventset_to_json(events: EventSet) -> dict[str, Any]:
+    """JSON-able dict; controls-space events name their controls, latent ones hold a plain vector."""
+    from eventcodec.controls import NAMES
+
+    rows: list[dict[str, Any]] = []
+    for t, v in zip(events.times.tolist(), events.vectors, strict=True):
+        values = [_short(x) for x in v]
+        row: dict[str, Any] = {"time_samples": t, "time_s": round(t / events.sample_rate, 6)}
+        if events.space == "controls":
+            row["controls"] = dict(zip(NAMES, values, strict=True))
+        else:
+            row["vector"] = values
+        rows.append(row)
+    return {
+        "format": JSON_FORMAT, "version": JSON_VERSION, "sample_rate": events.sample_rate,
+        "n_samples": events.n_samples, "space": events.space, "model_hash": events.model_hash,
+        "quantizer": events.quantizer.to_json() if events.quantizer is not None else None,
+        "meta": events.meta, "events": rows,
+    }
+
+
+def _vector(row: dict[str, Any], space: str, i: int) -> list[float]:
+    from eventcodec.controls import INDEX, default_unit_vector
+
+    if "vector" in row:
+        vec = row["vector"]
+        if not isinstance(vec, list) or len(vec) != VECTOR_SIZE:
+            raise FormatError(f"event {i}: vector must be a list of {VECTOR_SIZE} numbers")
+        values = vec
+    elif "controls" in row and space == "controls":
+        named = row["controls"]
+        if not isinstance(named, dict):
+            raise FormatError(f"event {i}: controls must be an object of name: value")
+        unknown = sorted(set(named) - set(INDEX))
+        if unknown:
+            raise FormatError(f"event {i}: unknown controls {unknown}")
+        values = default_unit_vector().tolist()  # a control left out keeps its default
+        for name, val in named.items():
+            values[INDEX[name]] = val
+    else:
+        raise FormatError(f"event {i}: needs a 'vector' (or 'controls' in the controls space)")
+    if not all(isinstance(x, int | float) and not isinstance(x, bool) and np.isfinite(x) for x in values):
+        raise FormatError(f"event {i}: values must be finite numbers")
+    return [float(x) for x in values]
+
+
+def eventset_from_json(obj: Any) -> EventSet:
+    """Inverse of `eventset_to_json`; FormatError on anything malformed. `time_s` is informational only."""
+    if not isinstance(obj, dict):
+        raise FormatError("event JSON must be an object")
+    if obj.get("format") != JSON_FORMAT or obj.get("version") != JSON_VERSION:
+        raise FormatError(f"not {JSON_FORMAT} version {JSON_VERSION} JSON (see `eventcodec dump`)")
+    missing = sorted(_KEYS - _OPTIONAL - set(obj))
+    if missing:
+        raise FormatError(f"event JSON lacks {missing}")
+    space = obj["space"]
+    if space not in ("controls", "latent"):
+        raise FormatError(f"space must be 'controls' or 'latent', got {space!r}")
+    rate, n_samples = obj["sample_rate"], obj["n_samples"]
+    for key, val in (("sample_rate", rate), ("n_samples", n_samples)):
+        if not isinstance(val, int) or isinstance(val, bool) or val < (1 if key == "sample_rate" else 0):
+            raise FormatError(f"{key} must be a non-negative integer")
+    rows = obj["events"]
+    if not isinstance(rows, list):
+        raise FormatError("events must be a list")
+    times, vectors = [], []
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise FormatError(f"event {i} must be an object")
+        t = row.get("time_samples")
+        if not isinstance(t, int) or isinstance(t, bool) or t < 0:
+            raise FormatError(f"event {i}: time_samples must be a non-negative integer")
+        times.append(t)
+        vectors.append(_vector(row, space, i))
+    meta = obj.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise FormatError("meta must be an object")
+    model_hash = obj.get("model_hash") or ""
+    if not isinstance(model_hash, str):
+        raise FormatError("model_hash must be a string")
+    q = obj.get("quantizer")
+    quantizer = Quantizer.from_json(q) if q is not None else None
+    try:
+        return EventSet(np.array(times, dtype=np.int64), np.array(vectors, dtype=np.float32).reshape(-1, VECTOR_SIZE),
+                        sample_rate=rate, n_samples=n_samples, space=space, model_hash=model_hash, meta=meta,
+                        quantizer=quantizer)
+    except OverflowError:
+        raise FormatError("a value in the event JSON is out of range") from None
