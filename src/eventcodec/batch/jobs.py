@@ -1,0 +1,135 @@
+"""What a worker does with one file: encode or decode it, write the output atomically, report back.
+
+These functions run in pool processes and on Dask workers, so they take and return plain picklable
+values and never raise for a bad file: the failure and its reason travel back in the result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from eventcodec.batch.plan import Job
+from eventcodec.errors import EventCodecError
+
+HASH_CHUNK_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """The outcome of one job.
+
+    Attributes:
+        rel: the job's input path relative to the input folder (manifest key).
+        ok: the output was written.
+        error: one-line reason when not ok.
+        input_sha256: hex sha256 of the input bytes that were processed.
+        output_size: bytes written.
+        duration_s: seconds of audio in the file.
+        n_events: events in the EventSet.
+        wall_s: seconds the worker spent on the job.
+        worker: `host:pid` of the worker.
+    """
+
+    rel: str
+    ok: bool
+    error: str = ""
+    input_sha256: str = ""
+    output_size: int = 0
+    duration_s: float = 0.0
+    n_events: int = 0
+    wall_s: float = 0.0
+    worker: str = ""
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(HASH_CHUNK_BYTES):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def limit_threads() -> None:
+    """One torch thread per worker: workers are the parallelism, and results must not depend on threads."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _encode(job: Job) -> tuple[bytes, float, int]:
+    from eventcodec.codec import encode_file
+    from eventcodec.encode import EncodeOptions
+
+    s = job.settings
+    options = EncodeOptions(quality=s["quality"], events_per_second=s["events_per_second"],
+                            bitrate_kbps=s["bitrate_kbps"], checkpoint=s["checkpoint"], seed=s["seed"])
+    events = encode_file(job.input_path, s["encoder"], options, progress=False)
+    return events.to_bytes(), events.duration_s, len(events)
+
+
+def _decode(job: Job) -> tuple[bytes, float, int]:
+    import io
+
+    import soundfile as sf
+
+    from eventcodec.codec import decode
+    from eventcodec.types import EventSet
+
+    events = EventSet.from_bytes(Path(job.input_path).read_bytes())
+    audio = decode(events)
+    buf = io.BytesIO()
+    sf.write(buf, audio.clip(-1.0, 1.0), events.sample_rate, subtype=job.settings["subtype"], format="WAV")
+    return buf.getvalue(), events.duration_s, len(events)
+
+
+_WORK: dict[str, Callable[[Job], tuple[bytes, float, int]]] = {"encode": _encode, "decode": _decode}
+
+
+def run_job(job: Job) -> JobResult:
+    """Process one file and write its output atomically; failures come back as a result, not an exception."""
+    from eventcodec.fileio import write_bytes_atomic
+
+    limit_threads()
+    t0 = time.perf_counter()
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    sha = ""
+    try:
+        if os.path.getsize(job.input_path) == 0:
+            raise EventCodecError("empty file")
+        sha = sha256_file(job.input_path)
+        data, duration_s, n_events = _WORK[job.kind](job)
+        Path(job.output_path).parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(job.output_path, data)
+    except EventCodecError as e:
+        return JobResult(job.rel, False, str(e), sha, wall_s=time.perf_counter() - t0, worker=worker)
+    except OSError as e:
+        reason = f"{e.strerror or e}: {e.filename}" if e.filename else str(e)
+        return JobResult(job.rel, False, reason, sha, wall_s=time.perf_counter() - t0, worker=worker)
+    except Exception as e:  # a bug or a library error on one file must not stop a library-sized run
+        reason = f"{type(e).__name__}: {e}".splitlines()[0]
+        return JobResult(job.rel, False, reason, sha, wall_s=time.perf_counter() - t0, worker=worker)
+    return JobResult(job.rel, True, "", sha, len(data), duration_s, n_events,
+                     time.perf_counter() - t0, worker)
+
+
+def evc_stats(job: Job) -> tuple[float, int]:
+    """Audio seconds and event count of the job's .evc (the output of an encode, the input of a decode).
+
+    Raises:
+        EventCodecError: the file is not a valid .evc.
+    """
+    from eventcodec.types import EventSet
+
+    path = job.output_path if job.kind == "encode" else job.input_path
+    try:
+        events = EventSet.from_bytes(Path(path).read_bytes())
+    except OSError as e:
+        raise EventCodecError(f"cannot read {path}: {e.strerror}") from None
+    return events.duration_s, len(events)

@@ -1,0 +1,200 @@
+"""A batch run: plan the files, skip the done ones, hand the rest to a runner, keep the manifest, summarise."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from eventcodec.batch.jobs import JobResult, evc_stats
+from eventcodec.batch.manifest import Manifest, manifest_name
+from eventcodec.batch.plan import OUTPUT_SUFFIX, Job, Kind, plan_jobs
+from eventcodec.batch.runners import DaskRunner, LocalRunner, Runner
+from eventcodec.batch.summary import BatchSummary
+from eventcodec.encode import EncodeOptions
+from eventcodec.errors import EventCodecError
+
+MANIFEST_SAVE_INTERVAL_S = 1.0
+# Temporary files of `fileio.write_atomic`: ".<name>.<8 random chars>.part".
+_PART_RE = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.part$")
+
+
+@dataclass(frozen=True)
+class BatchConfig:
+    """How and where a batch runs.
+
+    Attributes:
+        workers: local processes (or LocalCluster workers); None: one per core.
+        scheduler: address of a running Dask scheduler (`tcp://host:8786`); implies Dask.
+        dask: run on a new Dask LocalCluster instead of a process pool.
+        overwrite: replace existing outputs that no batch run into this folder wrote.
+        progress: show a progress bar on stderr.
+    """
+
+    workers: int | None = None
+    scheduler: str | None = None
+    dask: bool = False
+    overwrite: bool = False
+    progress: bool = True
+
+
+def encode_settings(encoder: str, options: EncodeOptions) -> dict[str, Any]:
+    """The settings an encoded file depends on (a change re-encodes)."""
+    return {"encoder": encoder, **asdict(options)}
+
+
+def decode_settings() -> dict[str, Any]:
+    """The settings a decoded file depends on."""
+    return {"format": "wav", "subtype": "PCM_16"}
+
+
+def encode_many(in_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str], encoder: str = "abs",
+                options: EncodeOptions | None = None, config: BatchConfig | None = None) -> BatchSummary:
+    """Encode every audio file under `in_dir` to a mirrored .evc under `out_dir` (resumable)."""
+    from eventcodec.encode import get_encoder
+
+    get_encoder(encoder)  # an unknown name is one error now, not one failure per file
+    return run_batch("encode", in_dir, out_dir, encode_settings(encoder, options or EncodeOptions()),
+                     config or BatchConfig())
+
+
+def decode_many(in_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str],
+                config: BatchConfig | None = None) -> BatchSummary:
+    """Decode every .evc under `in_dir` to a mirrored 16-bit .wav under `out_dir` (resumable)."""
+    return run_batch("decode", in_dir, out_dir, decode_settings(), config or BatchConfig())
+
+
+def make_runner(config: BatchConfig) -> Runner:
+    """A Dask runner when asked for one, else a local process pool."""
+    if config.scheduler or config.dask:
+        return DaskRunner(config.scheduler, config.workers)
+    return LocalRunner(config.workers)
+
+
+@contextmanager
+def _locked(out_dir: Path, kind: Kind) -> Iterator[None]:
+    """Only one run of a kind per output folder; the OS drops the lock if the run is killed."""
+    lock_path = out_dir / f".{kind}-manifest.lock"
+    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise EventCodecError(f"another {kind}-many run is writing to {out_dir}") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def remove_stale_parts(out_dir: Path, kind: Kind) -> int:
+    """Delete temporary files a killed run left behind (ours only: outputs and manifest of `kind`)."""
+    removed = 0
+    for root, _, files in os.walk(out_dir):
+        for name in files:
+            m = _PART_RE.match(name)
+            if m and (m["name"].endswith(OUTPUT_SUFFIX[kind]) or m["name"] == manifest_name(kind)):
+                os.unlink(os.path.join(root, name))
+                removed += 1
+    return removed
+
+
+def _triage(manifest: Manifest, jobs: list[Job], overwrite: bool,
+            summary: BatchSummary) -> list[Job]:
+    """Jobs still to run; records adopted outputs and foreign-output failures on the way."""
+    todo = []
+    for job in jobs:
+        verdict = manifest.verdict(job, overwrite)
+        if verdict == "adopt":
+            try:
+                manifest.adopt(job, *evc_stats(job))
+                verdict = "done"
+            except EventCodecError:
+                verdict = "todo"
+        if verdict == "done":
+            summary.n_skipped += 1
+        elif verdict == "foreign":
+            summary.failures.append((job.rel, f"output {job.output_rel} exists and no batch run wrote it; "
+                                              "move it away or use --overwrite"))
+        else:
+            todo.append(job)
+    return todo
+
+
+def _totals(manifest: Manifest, jobs: list[Job], summary: BatchSummary) -> None:
+    for job in jobs:
+        entry = manifest.entries.get(job.rel, {})
+        if entry.get("status") == "done":
+            summary.audio_s += float(entry.get("duration_s", 0.0))
+            summary.bytes_in += int(entry["input"].get("size", 0))
+            summary.bytes_out += int(entry["output"].get("size", 0))
+
+
+def _execute(runner: Runner, manifest: Manifest, todo: list[Job], summary: BatchSummary,
+             progress: bool) -> None:
+    from tqdm import tqdm
+
+    last_save = time.monotonic()
+    bar = tqdm(total=sum(j.size_bytes for j in todo), unit="B", unit_scale=True, desc=summary.kind,
+               disable=not progress, dynamic_ncols=True)
+    try:
+        for job, result in runner.run(todo):
+            manifest.record(job, result)
+            _count(result, summary)
+            bar.update(job.size_bytes)
+            bar.set_postfix_str(f"{summary.n_done_now}/{len(todo)} files, {summary.n_failed} failed")
+            if time.monotonic() - last_save > MANIFEST_SAVE_INTERVAL_S:
+                manifest.save()
+                last_save = time.monotonic()
+    finally:
+        bar.close()
+
+
+def _count(result: JobResult, summary: BatchSummary) -> None:
+    if result.ok:
+        summary.n_done_now += 1
+        summary.audio_s_now += result.duration_s
+    else:
+        summary.failures.append((result.rel, result.error))
+
+
+def run_batch(kind: Kind, in_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str],
+              settings: dict[str, Any], config: BatchConfig) -> BatchSummary:
+    """Process every input under `in_dir` that is not already done; see `encode_many`/`decode_many`.
+
+    Raises:
+        EventCodecError: bad folders, another run on the same output folder, an unreadable manifest,
+            or a Dask scheduler that cannot be reached. Failures of single files are not raised: they
+            are in the summary and the manifest.
+    """
+    t0 = time.perf_counter()
+    jobs = plan_jobs(kind, in_dir, out_dir, settings)
+    dest = Path(out_dir)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise EventCodecError(f"cannot create output folder {out_dir}: {e.strerror}") from None
+    summary = BatchSummary(kind=kind, n_files=len(jobs))
+    with _locked(dest, kind):
+        remove_stale_parts(dest, kind)
+        manifest = Manifest.load(dest, kind)
+        todo = _triage(manifest, jobs, config.overwrite, summary)
+        for job in todo:
+            manifest.mark_pending(job)
+        manifest.save()
+        if todo:
+            runner = make_runner(config)
+            summary.workers = runner.description
+            try:
+                _execute(runner, manifest, todo, summary, config.progress)
+            finally:
+                manifest.save()
+                runner.close()
+    _totals(manifest, jobs, summary)
+    summary.wall_s = time.perf_counter() - t0
+    return summary

@@ -1,0 +1,153 @@
+"""Where jobs run: a local process pool sized to the cores, or a Dask cluster. Both yield results as they finish.
+
+Either runner keeps only a few jobs per worker in flight, so a run over thousands of files holds little
+memory, and a crash loses little work.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Protocol
+
+from eventcodec.batch.jobs import JobResult, limit_threads, run_job
+from eventcodec.batch.plan import Job
+from eventcodec.errors import EventCodecError
+
+JOBS_IN_FLIGHT_PER_WORKER = 2
+
+
+def default_workers() -> int:
+    """Cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class Runner(Protocol):
+    """Runs `run_job` over jobs, yielding results in completion order."""
+
+    n_workers: int
+    description: str
+
+    def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, JobResult]]: ...
+
+    def close(self) -> None: ...
+
+
+def _died(job: Job, reason: str) -> JobResult:
+    return JobResult(job.rel, False, reason)
+
+
+class LocalRunner:
+    """A pool of `n_workers` processes on this machine (spawned, one torch thread each)."""
+
+    def __init__(self, n_workers: int | None = None) -> None:
+        self.n_workers = n_workers or default_workers()
+        if self.n_workers < 1:
+            raise EventCodecError("--workers must be at least 1")
+        self.description = f"{self.n_workers} local process{'es' if self.n_workers > 1 else ''}"
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        import multiprocessing
+
+        # spawn, not fork: forking a process that already runs torch threads can deadlock.
+        ctx = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(self.n_workers, mp_context=ctx, initializer=limit_threads)
+
+    def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, JobResult]]:
+        queue = deque(jobs)
+        in_flight: dict[Future[JobResult], Job] = {}
+        self._pool = self._pool or self._new_pool()
+        while queue or in_flight:
+            while queue and len(in_flight) < self.n_workers * JOBS_IN_FLIGHT_PER_WORKER:
+                job = queue.popleft()
+                in_flight[self._pool.submit(run_job, job)] = job
+            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            broken = False
+            for fut in finished:
+                job = in_flight.pop(fut)
+                try:
+                    yield job, fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                    yield job, _died(job, "worker process died (crash or out of memory)")
+            if broken:  # every job still in flight died with the pool; start a fresh one for the rest
+                for fut, job in in_flight.items():
+                    fut.cancel()
+                    yield job, _died(job, "worker process died (crash or out of memory)")
+                in_flight.clear()
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskRunner:
+    """The same jobs as Dask tasks: on the cluster at `scheduler`, or on a new `LocalCluster`.
+
+    Workers must have eventcodec installed and see the input and output folders at the same paths
+    (a shared file system).
+    """
+
+    def __init__(self, scheduler: str | None = None, n_workers: int | None = None) -> None:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise EventCodecError('Dask is not installed: pip install "eventcodec[cluster]"') from None
+        self._cluster: Any = None
+        try:
+            if scheduler:
+                self._client = Client(scheduler, timeout="20s")
+            else:
+                n = n_workers or default_workers()
+                self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                             dashboard_address=None, silence_logs=logging.ERROR)
+                self._client = Client(self._cluster)
+        except OSError as e:
+            self.close()
+            raise EventCodecError(f"cannot connect to Dask scheduler {scheduler}: {e}") from None
+        self.n_workers = max(1, sum(self._client.nthreads().values()))
+        where = scheduler or "a local Dask cluster"
+        self.description = f"{self.n_workers} Dask worker thread{'s' if self.n_workers > 1 else ''} on {where}"
+
+    def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, JobResult]]:
+        from dask.distributed import as_completed
+
+        queue = deque(jobs)
+        in_flight: dict[Any, Job] = {}
+
+        def submit() -> Any:
+            job = queue.popleft()
+            fut = self._client.submit(run_job, job, pure=False)
+            in_flight[fut.key] = job
+            return fut
+
+        first = [submit() for _ in range(min(len(queue), self.n_workers * JOBS_IN_FLIGHT_PER_WORKER))]
+        pending = as_completed(first)
+        for fut in pending:
+            job = in_flight.pop(fut.key)
+            try:
+                result = fut.result()
+            except Exception as e:  # KilledWorker and the like: the job failed, the run goes on
+                result = _died(job, f"Dask task failed: {type(e).__name__}: {e}".splitlines()[0])
+            fut.release()
+            if queue:
+                pending.add(submit())
+            yield job, result
+
+    def close(self) -> None:
+        client = getattr(self, "_client", None)
+        if client is not None:
+            client.close()
+        if self._cluster is not None:
+            self._cluster.close()
