@@ -92,6 +92,10 @@ def _decode(job: Job) -> tuple[bytes, float, int]:
 _WORK: dict[str, Callable[[Job], tuple[bytes, float, int]]] = {"encode": _encode, "decode": _decode}
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def run_job(job: Job) -> JobResult:
     """Process one file and write its output atomically; failures come back as a result, not an exception."""
     from eventcodec.fileio import write_bytes_atomic
@@ -108,12 +112,12 @@ def run_job(job: Job) -> JobResult:
         Path(job.output_path).parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(job.output_path, data)
     except EventCodecError as e:
-        return JobResult(job.rel, False, str(e), sha, wall_s=time.perf_counter() - t0, worker=worker)
+        return JobResult(job.rel, False, _one_line(str(e)), sha, wall_s=time.perf_counter() - t0, worker=worker)
     except OSError as e:
-        reason = f"{e.strerror or e}: {e.filename}" if e.filename else str(e)
+        reason = _one_line(f"{e.strerror or e}: {e.filename}" if e.filename else str(e))
         return JobResult(job.rel, False, reason, sha, wall_s=time.perf_counter() - t0, worker=worker)
     except Exception as e:  # a bug or a library error on one file must not stop a library-sized run
-        reason = f"{type(e).__name__}: {e}".splitlines()[0]
+        reason = _one_line(f"{type(e).__name__}: {e}")
         return JobResult(job.rel, False, reason, sha, wall_s=time.perf_counter() - t0, worker=worker)
     return JobResult(job.rel, True, "", sha, len(data), duration_s, n_events,
                      time.perf_counter() - t0, worker)
