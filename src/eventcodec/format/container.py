@@ -18,12 +18,11 @@ import numpy as np
 
 from eventcodec.errors import FormatError
 from eventcodec.format import payload
-from eventcodec.format.header import MAX_HEADER_BYTES, Header
+from eventcodec.format.header import MAX_EVENTS_PER_CHUNK, MAX_HEADER_BYTES, Header
 
 MAGIC = b"\x89EVC\r\n\x1a\n"
 END_MAGIC = b"EVC."
 VERSION = 1
-MAX_EVENTS_PER_CHUNK = 2**16
 _PREAMBLE = struct.Struct("<HHII")
 _CHUNK = struct.Struct("<IBII")
 _CHUNK_FIELDS = struct.Struct("<IBI")

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from eventcodec.errors import FormatError
 from eventcodec.format.quantizer import Quantizer
+from eventcodec.types import Space
 
 CHUNK_SAMPLES = 2**16
 MAX_HEADER_BYTES = 2**20
 MAX_SAMPLE_RATE = 768_000
 MAX_N_SAMPLES = 2**40
 MAX_HASH_CHARS = 256
+MAX_EVENTS_PER_CHUNK = 2**16
 _KEYS = {"sample_rate", "n_samples", "space", "model_hash", "chunk_samples", "n_chunks", "n_events",
          "quantizer", "meta"}
 
@@ -36,7 +38,7 @@ class Header:
 
     sample_rate: int
     n_samples: int
-    space: str
+    space: Space
     model_hash: str
     chunk_samples: int
     n_chunks: int
@@ -72,7 +74,7 @@ class Header:
         n_samples = _int(obj, "n_samples", 0, MAX_N_SAMPLES)
         chunk_samples = _int(obj, "chunk_samples", CHUNK_SAMPLES, CHUNK_SAMPLES)
         n_chunks = _int(obj, "n_chunks", -(-n_samples // chunk_samples), MAX_N_SAMPLES // chunk_samples + 1)
-        n_events = _int(obj, "n_events", 0, 2**40)
+        n_events = _int(obj, "n_events", 0, n_chunks * MAX_EVENTS_PER_CHUNK)
         if obj["space"] not in ("controls", "latent"):
             raise FormatError(f"header space must be 'controls' or 'latent', got {obj['space']!r}")
         model_hash = obj["model_hash"]
@@ -80,7 +82,7 @@ class Header:
             raise FormatError("header model_hash must be a short string")
         if not isinstance(obj["meta"], dict):
             raise FormatError("header meta must be a JSON object")
-        return Header(sample_rate, n_samples, obj["space"], model_hash, chunk_samples, n_chunks, n_events,
+        return Header(sample_rate, n_samples, cast(Space, obj["space"]), model_hash, chunk_samples, n_chunks, n_events,
                       Quantizer.from_json(obj["quantizer"]), obj["meta"])
 
 

@@ -1,0 +1,38 @@
+"""Shared builders for the format tests: realistic synthetic event sets and header surgery."""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from eventcodec.controls import INDEX, default_unit_vector
+from eventcodec.types import EventSet
+
+# controls an encoder typically moves; the rest sit at their defaults
+ACTIVE = ("amp_db", "shift_samples", "f0_hz", "decay_s", "brightness_hz", "tonal_mix", "attack_s", "seed")
+
+
+def realistic_set(n_events: int, duration_s: float, seed: int = 0, n_active: int = len(ACTIVE)) -> EventSet:
+    """Controls-space events: onsets spread over the clip, a few controls active, the rest at defaults."""
+    rng = np.random.default_rng(seed)
+    n_samples = int(duration_s * 22050)
+    vectors = np.tile(default_unit_vector(), (n_events, 1))
+    for name in ACTIVE[:n_active]:
+        vectors[:, INDEX[name]] = np.clip(rng.normal(0.5, 0.15, n_events), 0, 1)
+    times = np.sort(rng.integers(0, n_samples, n_events))
+    return EventSet(times, vectors, n_samples=n_samples, meta={"encoder": "synthetic"})
+
+
+def rewrite_header(data: bytes, change: Callable[[dict[str, Any]], None]) -> bytes:
+    """The same file with its JSON header edited by `change` and a valid header CRC."""
+    head_len = struct.unpack_from("<I", data, 12)[0]
+    head = json.loads(data[20 : 20 + head_len])
+    change(head)
+    new = json.dumps(head, sort_keys=True, separators=(",", ":")).encode()
+    pre = data[:8] + struct.pack("<HHII", 1, 0, len(new), zlib.crc32(new))
+    return pre + new + data[20 + head_len :]
