@@ -101,7 +101,7 @@ def test_chunks_follow_time_and_events_past_the_end_survive() -> None:
 
 
 def test_edited_set_is_requantized_not_clipped_to_the_old_grid() -> None:
-    events = EventSet([0, 10], np.zeros((2, 32)) + [[1.0], [2.0]], space="latent", n_samples=100)
+    events = EventSet([0, 10], np.array([[1.0] * 32, [2.0] * 32]), space="latent", n_samples=100)
     back = decode_evc(encode_evc(events))
     wider = back.replace(vectors=back.vectors * 10)
     again = decode_evc(encode_evc(wider))
@@ -111,7 +111,7 @@ def test_edited_set_is_requantized_not_clipped_to_the_old_grid() -> None:
 def test_writer_refuses_bad_sets() -> None:
     with pytest.raises(FormatError, match="normalised"):
         encode_evc(EventSet([0], np.full((1, 32), 1.5)))
-    with pytest.raises(FormatError, match=">= 0|lie in"):
+    with pytest.raises(FormatError, match="lie in"):
         encode_evc(EventSet([-5], np.full((1, 32), 0.5)))
     with pytest.raises(FormatError, match="JSON"):
         encode_evc(EventSet([0], np.full((1, 32), 0.5), meta={"x": object()}))
