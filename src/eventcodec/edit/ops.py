@@ -71,7 +71,9 @@ def _set_physical(events: EventSet, mask: np.ndarray, name: str, values: np.ndar
     """Vectors with control `name` of the masked events set to physical `values`, clipping with a warning."""
     c = controls.CONTROLS[controls.index_of(name)]
     values = np.asarray(values, dtype=np.float64)
-    out_of_range = int(np.count_nonzero((values < c.min) | (values > c.max)))
+    # float32 storage rounds values at a bound by ~1e-7; only a real excursion counts as clipping
+    tol_lo, tol_hi = (1e-5 * c.min, 1e-5 * c.max) if c.scale == "log" else (1e-5 * (c.max - c.min),) * 2
+    out_of_range = int(np.count_nonzero((values < c.min - tol_lo) | (values > c.max + tol_hi)))
     if out_of_range:
         warnings.warn(f"{edit}: {out_of_range} event(s) had {name} clipped to [{c.min:g}, {c.max:g}] {c.unit}",
                       ClipWarning, stacklevel=3)
