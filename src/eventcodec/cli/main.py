@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from eventcodec.errors import EventCodecError
 
 # Each module defines `register(subparsers)`, adding subcommands whose `func(args) -> int` runs them.
-COMMAND_MODULES: tuple[str, ...] = ("eventcodec.cli.batch",)
+COMMAND_MODULES: tuple[str, ...] = ("eventcodec.cli.batch", "eventcodec.cli.edit", "eventcodec.cli.plot")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,292 @@
+"""`eventcodec edit`, `neighbours`, `render-event` and `export`: thin clients of `eventcodec.edit`/`export`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from eventcodec.errors import EventCodecError
+from eventcodec.types import EventSet
+
+STAGES = ("impulse", "resonance", "body", "room", "output")
+
+
+def read_events(path: str) -> EventSet:
+    """Read an .evc file (or its `eventcodec dump` JSON form).
+
+    Raises:
+        EventCodecError: missing or malformed file.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise EventCodecError(f"no such file: {p}")
+    if p.suffix.lower() == ".json":
+        import json
+
+        try:
+            return EventSet.from_json(json.loads(p.read_text(encoding="utf-8")))
+        except (ValueError, UnicodeDecodeError) as e:
+            raise EventCodecError(f"{p.name} is not valid JSON: {e}") from None
+    return EventSet.from_bytes(p.read_bytes())
+
+
+def write_events(events: EventSet, path: str, inputs: Sequence[str]) -> None:
+    """Write .evc (or .json) atomically, refusing to overwrite any input."""
+    from eventcodec.fileio import same_file, write_bytes_atomic
+
+    for src in inputs:
+        if same_file(src, path):
+            raise EventCodecError(f"refusing to overwrite the input {src}; choose another output name")
+    if path.lower().endswith(".json"):
+        import json
+
+        write_bytes_atomic(path, (json.dumps(events.to_json(), indent=1) + "\n").encode())
+    else:
+        write_bytes_atomic(path, events.to_bytes())
+
+
+def _print_warnings(caught: list[warnings.WarningMessage]) -> None:
+    for w in caught:
+        print(f"eventcodec: warning: {w.message}", file=sys.stderr)
+
+
+class _Ordered(argparse.Action):
+    """Append (op, value) to `args.ops` so edits run in command-line order."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        ops = list(getattr(namespace, "ops", None) or [])
+        ops.append((self.dest, values))
+        namespace.ops = ops
+
+
+def _time_range(text: str) -> tuple[float, float | None]:
+    start, sep, stop = text.partition(":")
+    if not sep:
+        raise EventCodecError(f"--slice wants START:STOP in seconds (STOP may be empty), got {text!r}")
+    try:
+        return float(start or 0), (float(stop) if stop else None)
+    except ValueError:
+        raise EventCodecError(f"--slice wants numbers in seconds, got {text!r}") from None
+
+
+def _split(text: str, sep: str, flag: str, what: str) -> tuple[str, str]:
+    left, found, right = text.partition(sep)
+    if not found or not left or not right:
+        raise EventCodecError(f"{flag} wants {what}, got {text!r}")
+    return left, right
+
+
+def _number(text: str, flag: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise EventCodecError(f"{flag} wants a number, got {text!r}") from None
+
+
+def _integer(text: str, flag: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise EventCodecError(f"{flag} wants an integer, got {text!r}") from None
+
+
+def apply_op(events: EventSet, op: str, value: str, where: str | None, pool: Sequence[str]) -> EventSet:
+    """Apply one `eventcodec edit` flag to a set."""
+    from eventcodec import edit
+
+    table: dict[str, Callable[[], EventSet]] = {
+        "keep": lambda: edit.keep(events, value),
+        "delete": lambda: edit.delete(events, value),
+        "keep_index": lambda: edit.keep(events, [_integer(v, "--keep-index") for v in value.split(",")]),
+        "delete_index": lambda: edit.delete(events, [_integer(v, "--delete-index") for v in value.split(",")]),
+        "slice": lambda: edit.slice_time(events, *_time_range(value)),
+        "shift": lambda: edit.shift(events, _number(value, "--shift"), where),
+        "gain": lambda: edit.gain(events, _number(value, "--gain"), where),
+        "transpose": lambda: edit.transpose(events, _number(value, "--transpose"), where or "pitched"),
+        "stretch": lambda: edit.time_stretch(events, _number(value, "--stretch")),
+        "room": lambda: edit.set_room(events, value, None, where),
+        "wet": lambda: edit.set_control(events, "room_wet", _number(value, "--wet"), where),
+    }
+    if op in table:
+        return table[op]()
+    if op == "move":
+        index, to_s = _split(value, ":", "--move", "INDEX:TIME_S")
+        return edit.move(events, _integer(index, "--move"), _number(to_s, "--move"))
+    if op == "set":
+        name, val = _split(value, "=", "--set", "NAME=VALUE (physical units)")
+        return edit.set_control(events, name.strip(), _number(val, "--set"), where)
+    if op == "mix":
+        path, _, offset = value.partition("@")
+        return edit.mix(events, read_events(path), _number(offset or "0", "--mix"))
+    if op == "replace":
+        index = _integer(value, "--replace-with-neighbour")
+        return _replace_with_neighbour(events, index, pool)
+    raise AssertionError(op)
+
+
+def _replace_with_neighbour(events: EventSet, index: int, pool: Sequence[str]) -> EventSet:
+    from eventcodec import edit
+
+    sets = [("input", events)] + [(p, read_events(p)) for p in pool]
+    found = edit.nearest(sets, 0, index, k=2)
+    if len(found) < 2:
+        raise EventCodecError("no other event to replace it with (give more files with --pool)")
+    n = found[1]
+    return edit.replace_vector(events, index, sets[n.set_index][1].vectors[n.event_index],
+                               note=f"by {n.source}#{n.event_index} (d={n.distance:.3f})")
+
+
+def run_edit(args: argparse.Namespace) -> int:
+    events = read_events(args.input)
+    ops = getattr(args, "ops", None) or []
+    if not ops:
+        raise EventCodecError("no edit given (see eventcodec edit --help)")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for op, value in ops:
+            events = apply_op(events, op, value, args.where, args.pool)
+    _print_warnings(caught)
+    inputs = [args.input, *args.pool, *(v.partition("@")[0] for o, v in ops if o == "mix")]
+    write_events(events, args.output, inputs)
+    if not args.quiet:
+        print(f"{args.output}: {len(events)} events, {events.duration_s:.2f} s", file=sys.stderr)
+    return 0
+
+
+def run_neighbours(args: argparse.Namespace) -> int:
+    from eventcodec import edit
+
+    paths = [args.input, *[p for p in args.pool if p != args.input]]
+    sets = [(p, read_events(p)) for p in paths]
+    found = edit.nearest(sets, 0, args.index, k=args.k)
+    controls_space = sets[0][1].space == "controls"
+    head = f"{'rank':>4}  {'distance':>8}  {'time_s':>8}  {'index':>5}  "
+    print(head + ("f0_hz     amp_db  decay_s  tonal  " if controls_space else "") + "file")
+    for rank, n in enumerate(found):
+        row = f"{rank:>4}  {n.distance:8.4f}  {n.time_s:8.3f}  {n.event_index:>5}  "
+        if controls_space:
+            from eventcodec.edit.ops import physical
+
+            es = sets[n.set_index][1]
+            f0, amp, dec, ton = (physical(es, c)[n.event_index]
+                                 for c in ("f0_hz", "amp_db", "decay_s", "tonal_mix"))
+            row += f"{f0:7.1f}  {amp:7.1f}  {dec:7.3f}  {ton:5.2f}  "
+        print(row + n.source)
+    if args.render:
+        from eventcodec.audio import save_wav
+
+        out_dir = Path(args.render)
+        if not out_dir.is_dir():
+            raise EventCodecError(f"--render folder {out_dir} does not exist")
+        for rank, n in enumerate(found):
+            audio = render_one(sets[n.set_index][1], n.event_index, "output")
+            name = out_dir / f"neighbour{rank:02d}_{Path(n.source).stem}_{n.event_index}.wav"
+            save_wav(name, audio, sets[n.set_index][1].sample_rate)
+        if not args.quiet:
+            print(f"wrote {len(found)} wav files to {out_dir}", file=sys.stderr)
+    return 0
+
+
+def render_one(events: EventSet, index: int, stage: str = "output") -> Any:
+    """One event alone, rendered to (n_samples,) audio at one decoder stage (`STAGES`)."""
+    from eventcodec.viz.stages import event_stages
+
+    return event_stages(events, index)[stage]
+
+
+def run_render_event(args: argparse.Namespace) -> int:
+    from eventcodec.audio import save_wav
+
+    events = read_events(args.input)
+    if Path(args.output).suffix.lower() != ".wav":
+        raise EventCodecError(f"cannot write {args.output}: render-event writes a .wav file")
+    write_events_guard = [args.input]
+    from eventcodec.fileio import same_file
+
+    if any(same_file(p, args.output) for p in write_events_guard):
+        raise EventCodecError("refusing to overwrite the input")
+    save_wav(args.output, render_one(events, args.index, args.stage), events.sample_rate)
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    events = read_events(args.input)
+    fmt = args.format or {".csv": "csv", ".mid": "midi", ".midi": "midi"}.get(Path(args.output).suffix.lower())
+    if fmt is None:
+        raise EventCodecError(f"cannot tell the format of {args.output}: use .csv/.mid or --format")
+    from eventcodec.fileio import same_file
+
+    if same_file(args.input, args.output):
+        raise EventCodecError("refusing to overwrite the input")
+    if fmt == "csv":
+        from eventcodec.export.csv import write_csv
+
+        write_csv(events, args.output)
+    else:
+        from eventcodec.export.midi import write_midi
+
+        write_midi(events, args.output)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the `edit`, `neighbours`, `render-event` and `export` subcommands."""
+    p = sub.add_parser(
+        "edit", help="edit an event file: keep/delete/slice/move/gain/transpose/stretch/room/mix",
+        description="Apply edits in the order given. Filters use control names in physical units, "
+        "t (seconds) and index, e.g. --keep 'f0_hz<200 and t<4'. Controls pushed past a bound are clipped "
+        "with a warning.",
+    )
+    p.add_argument("input", help="input .evc (or .json dump)")
+    p.add_argument("output", help="output .evc (or .json)")
+    o = p.add_argument_group("edits (applied in command-line order)")
+    o.add_argument("--keep", action=_Ordered, metavar="EXPR", help="keep only events matching EXPR")
+    o.add_argument("--delete", action=_Ordered, metavar="EXPR", help="delete events matching EXPR")
+    o.add_argument("--keep-index", action=_Ordered, metavar="I,J,..", help="keep only these event indices")
+    o.add_argument("--delete-index", action=_Ordered, metavar="I,J,..", help="delete these event indices")
+    o.add_argument("--slice", action=_Ordered, metavar="START:STOP", help="events in [START, STOP) s, re-timed")
+    o.add_argument("--shift", action=_Ordered, metavar="SECONDS", help="move (selected) events in time")
+    o.add_argument("--move", action=_Ordered, metavar="INDEX:TIME_S", help="move one event to a time")
+    o.add_argument("--gain", action=_Ordered, metavar="DB", help="add DB to amp_db of (selected) events")
+    o.add_argument("--transpose", action=_Ordered, metavar="SEMITONES",
+                   help="transpose pitched events (or --where's selection)")
+    o.add_argument("--stretch", action=_Ordered, metavar="FACTOR", help="scale times and durations")
+    o.add_argument("--room", action=_Ordered, metavar="NAME|INDEX", help="move (selected) events to a room")
+    o.add_argument("--wet", action=_Ordered, metavar="0..1", help="set room_wet of (selected) events")
+    o.add_argument("--set", action=_Ordered, metavar="NAME=VALUE", help="set a control (physical units)")
+    o.add_argument("--mix", action=_Ordered, metavar="OTHER.evc[@SECONDS]", help="add another file's events")
+    o.add_argument("--replace-with-neighbour", dest="replace", action=_Ordered, metavar="INDEX",
+                   help="give event INDEX the vector of its nearest other event (in the input and --pool)")
+    p.add_argument("--where", metavar="EXPR", help="restrict --shift/--gain/--transpose/--room/--wet/--set to "
+                   "events matching EXPR")
+    p.add_argument("--pool", nargs="+", default=[], metavar="EVC", help="more files for --replace-with-neighbour")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=run_edit, ops=[])
+
+    n = sub.add_parser("neighbours", help="the events most similar to one event, across files",
+                       description="Distance: weighted RMS of normalised controls (docs/editing.md).")
+    n.add_argument("input", help=".evc holding the query event")
+    n.add_argument("index", type=int, help="index of the query event")
+    n.add_argument("--pool", nargs="*", default=[], metavar="EVC", help="more .evc files to search")
+    n.add_argument("-k", type=int, default=5, help="how many (the query itself is first)")
+    n.add_argument("--render", metavar="DIR", help="also write each neighbour alone as a wav into DIR")
+    n.add_argument("--quiet", action="store_true")
+    n.set_defaults(func=run_neighbours)
+
+    r = sub.add_parser("render-event", help="render one event alone (optionally one decoder stage) to wav")
+    r.add_argument("input", help="input .evc")
+    r.add_argument("index", type=int, help="event index")
+    r.add_argument("output", help="output .wav")
+    r.add_argument("--stage", choices=STAGES, default="output", help="decoder stage to hear (default output)")
+    r.set_defaults(func=run_render_event)
+
+    e = sub.add_parser("export", help="export the event list as CSV or MIDI")
+    e.add_argument("input", help="input .evc")
+    e.add_argument("output", help="output .csv or .mid")
+    e.add_argument("--format", choices=("csv", "midi"), help="default: from the output suffix")
+    e.set_defaults(func=run_export)
