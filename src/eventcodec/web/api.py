@@ -1,0 +1,399 @@
+"""HTTP routes of the studio. Every object is reached through a session's random id, never a path."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import shutil
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from eventcodec import controls
+from eventcodec.errors import EventCodecError
+from eventcodec.types import EventSet
+from eventcodec.web import edits, media, render, uploads
+from eventcodec.web.app import Studio
+from eventcodec.web.jobs import FINAL, Job
+from eventcodec.web.schemas import (
+    AudioInfo,
+    ControlView,
+    EditRequest,
+    EncodeRequest,
+    EventsView,
+    EventView,
+    JobInfo,
+    MapView,
+    NeighbourView,
+    SchemaView,
+    Selection,
+    SelectRequest,
+    SessionInfo,
+    StagesView,
+)
+from eventcodec.web.security import display_name
+from eventcodec.web.sessions import NotFoundError, Session
+
+router = APIRouter(prefix="/api")
+
+SessionId = Annotated[str, Path(min_length=1, max_length=64, description="id from POST /api/sessions")]
+EventIndex = Annotated[int, Path(ge=0, le=10_000_000)]
+BINARY = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+WAV: dict[int | str, dict[str, Any]] = {200: {"content": {"audio/wav": {}}, "description": "16-bit PCM WAV"}}
+PNG: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/png": {}}, "description": "spectrogram, log frequency, low at the bottom"}}
+ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "no such session or object"},
+                                           422: {"description": "a request the studio cannot honour"}}
+
+
+def studio(request: Request) -> Studio:
+    s: Studio = request.app.state.studio
+    return s
+
+
+StudioDep = Annotated[Studio, Depends(studio)]
+
+
+def _session(st: Studio, sid: str) -> Session:
+    return st.sessions.get(sid)
+
+
+def _events_view(session: Session, selected: list[int] | None = None) -> EventsView:
+    ev = session.require_events()
+    values = controls.to_physical(ev.vectors) if ev.space == "controls" else ev.vectors.astype(np.float64)
+    times_s = ev.times / ev.sample_rate
+    return EventsView(
+        version=session.version, space=ev.space, sample_rate_hz=ev.sample_rate, duration_s=ev.duration_s,
+        can_undo=session.pos > 0, can_redo=session.pos < len(session.history) - 1,
+        events=[EventView(index=i, time_s=float(t), controls=[float(x) for x in row])
+                for i, (t, row) in enumerate(zip(times_s, values, strict=True))],
+        selected=selected or [],
+    )
+
+
+def _job(st: Studio, sid: str, job_id: str) -> Job:
+    _session(st, sid)
+    job = st.jobs.get(job_id)
+    if job is None or job.session_id != sid:
+        raise NotFoundError("no such encode job")
+    return job
+
+
+def _download_name(session: Session, ext: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{session.name}.{ext}"'}
+
+
+@router.get("/schema", response_model=SchemaView)
+def schema() -> SchemaView:
+    """The 32 controls (names, units, bounds) and the room names."""
+    from eventcodec.edit.ops import N_ROOMS, _room_names
+
+    rooms = _room_names() or [f"room {i}" for i in range(N_ROOMS)]
+    return SchemaView(controls=[ControlView(**row) for row in controls.schema_json()],  # type: ignore[arg-type]
+                      rooms=rooms)
+
+
+@router.post("/sessions", response_model=SessionInfo, status_code=201)
+def create_session(st: StudioDep) -> SessionInfo:
+    """A new private session; keep its id, every other call needs it."""
+    session = st.sessions.create()
+    return SessionInfo(session_id=session.id, has_example=st.example is not None,
+                       max_upload_bytes=st.limits.max_upload_bytes, max_duration_s=st.limits.max_duration_s)
+
+
+@router.delete("/sessions/{sid}", status_code=204, responses=ERRORS)
+def delete_session(sid: SessionId, st: StudioDep) -> Response:
+    """Forget the session, cancel its encode and delete its files."""
+    if not st.sessions.delete(sid):
+        raise NotFoundError("no such session")
+    return Response(status_code=204)
+
+
+@router.post("/sessions/{sid}/close", status_code=204)
+def close_session(sid: SessionId, st: StudioDep) -> Response:
+    """Like DELETE, for `navigator.sendBeacon` when a tab closes; unknown ids are ignored."""
+    st.sessions.delete(sid)
+    return Response(status_code=204)
+
+
+@router.post("/sessions/{sid}/audio", response_model=AudioInfo, responses={
+    **ERRORS, 413: {"description": "upload over the size limit"}},
+    openapi_extra={"requestBody": {"required": True, "content": BINARY}})
+async def upload_audio(sid: SessionId, request: Request, st: StudioDep,
+                       filename: Annotated[str, Query(max_length=255)] = "audio") -> AudioInfo:
+    """Upload audio as the raw request body; its content decides the format, not its name."""
+    session = _session(st, sid)
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > st.limits.max_upload_bytes:
+        raise uploads.TooLargeError(f"upload too large: the limit is {st.limits.max_upload_bytes // 2**20} MiB")
+    path, head = await uploads.receive_to_file(request.stream(), session.folder, st.limits.max_upload_bytes)
+    try:
+        found = await run_in_threadpool(uploads.probe, path, head, st.limits)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return _adopt(st, session, path, found, filename)
+
+
+def _adopt(st: Studio, session: Session, path: Any, found: uploads.Probe, filename: str) -> AudioInfo:
+    st.jobs.cancel_session(session.id)
+    with session.lock:
+        session.audio_path = uploads.adopt(path, session.folder, found.format)
+        session.name = display_name(filename)
+        session.duration_s = found.duration_s
+        session.cache.clear()
+    return AudioInfo(name=session.name, format=found.format, duration_s=found.duration_s,
+                     sample_rate_hz=found.sample_rate_hz, channels=found.channels)
+
+
+@router.post("/sessions/{sid}/example", response_model=AudioInfo, responses=ERRORS)
+def use_example(sid: SessionId, st: StudioDep) -> AudioInfo:
+    """Use the shipped example clip as this session's audio."""
+    session = _session(st, sid)
+    if st.example is None:
+        raise NotFoundError("this installation has no example clip")
+    copy = session.folder / "example.part"
+    shutil.copyfile(st.example, copy)
+    head = copy.read_bytes()[: uploads.SNIFF_BYTES]
+    try:
+        found = uploads.probe(copy, head, st.limits)
+    except BaseException:
+        copy.unlink(missing_ok=True)
+        raise
+    return _adopt(st, session, copy, found, st.example.name)
+
+
+@router.post("/sessions/{sid}/evc", response_model=EventsView, responses=ERRORS,
+             openapi_extra={"requestBody": {"required": True, "content": BINARY}})
+async def open_evc(sid: SessionId, request: Request, st: StudioDep,
+                   filename: Annotated[str, Query(max_length=255)] = "events") -> EventsView:
+    """Open an existing .evc file (raw body) for editing; it is parsed like any untrusted file."""
+    session = _session(st, sid)
+    path, _ = await uploads.receive_to_file(request.stream(), session.folder, st.limits.max_upload_bytes)
+    try:
+        events = await run_in_threadpool(EventSet.from_bytes, path.read_bytes())
+    finally:
+        path.unlink(missing_ok=True)
+    if events.duration_s > st.limits.max_duration_s:
+        raise EventCodecError(f"events too long: {events.duration_s:.1f} s, the limit is "
+                              f"{st.limits.max_duration_s:g} s")
+    st.jobs.cancel_session(sid)
+    with session.lock:
+        session.name = display_name(filename)
+        session.audio_path, session.duration_s = None, events.duration_s
+        session.cache.clear()
+        session.reset(events)
+        return _events_view(session)
+
+
+@router.post("/sessions/{sid}/encode", response_model=JobInfo, status_code=202,
+             responses={**ERRORS, 429: {"description": "too many encodes waiting"}})
+def start_encode(sid: SessionId, body: EncodeRequest, st: StudioDep) -> JobInfo:
+    """Start encoding the session's audio; follow it at .../jobs/{job_id}/events."""
+    session = _session(st, sid)
+    if session.audio_path is None:
+        raise EventCodecError("upload audio (or pick the example) before encoding")
+    out = session.folder / f"encode-{body.quality}.evc"
+    job = st.jobs.submit(sid, session.audio_path, out, st.encoder, body.quality, body.clip_s)
+    return JobInfo(**job.snapshot())  # type: ignore[arg-type]
+
+
+@router.get("/sessions/{sid}/jobs/{job_id}", response_model=JobInfo, responses=ERRORS)
+def job_status(sid: SessionId, job_id: Annotated[str, Path(max_length=64)], st: StudioDep) -> JobInfo:
+    """An encode's state and progress (for clients that do not use the event stream)."""
+    job = _job(st, sid, job_id)
+    st.jobs.watch(job, 0)
+    return JobInfo(**job.snapshot())  # type: ignore[arg-type]
+
+
+@router.delete("/sessions/{sid}/jobs/{job_id}", response_model=JobInfo, responses=ERRORS)
+def cancel_job(sid: SessionId, job_id: Annotated[str, Path(max_length=64)], st: StudioDep) -> JobInfo:
+    """Cancel an encode (its process is killed at once)."""
+    job = _job(st, sid, job_id)
+    st.jobs.cancel(job)
+    return JobInfo(**job.snapshot())  # type: ignore[arg-type]
+
+
+@router.get("/sessions/{sid}/jobs/{job_id}/events", responses={
+    **ERRORS, 200: {"content": {"text/event-stream": {}}, "description": "server-sent `progress` events"}})
+async def job_events(sid: SessionId, job_id: Annotated[str, Path(max_length=64)], request: Request,
+                     st: StudioDep) -> StreamingResponse:
+    """Server-sent events with the job's progress until it finishes; closing it unfollows the job."""
+    job = _job(st, sid, job_id)
+
+    async def stream() -> AsyncIterator[str]:
+        st.jobs.watch(job, +1)
+        try:
+            last: dict[str, object] | None = None
+            idle = 0
+            while True:
+                snap = job.snapshot()
+                if snap != last or idle >= 50:
+                    yield f"event: progress\ndata: {json.dumps(snap)}\n\n"
+                    last, idle = snap, 0
+                if job.state in FINAL or await request.is_disconnected():
+                    return
+                idle += 1
+                await asyncio.sleep(0.2)
+        finally:
+            st.jobs.watch(job, -1)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"X-Accel-Buffering": "no"})
+
+
+@router.get("/sessions/{sid}/events", response_model=EventsView, responses=ERRORS)
+def get_events(sid: SessionId, st: StudioDep) -> EventsView:
+    """The current events with their controls in physical units."""
+    return _events_view(_session(st, sid))
+
+
+@router.post("/sessions/{sid}/edit", response_model=EventsView, responses=ERRORS)
+def apply_edit(sid: SessionId, body: EditRequest, st: StudioDep) -> EventsView:
+    """Apply one edit (undoable); `selected` gives the edited events' new indices."""
+    session = _session(st, sid)
+    with session.lock:
+        new, selected = edits.apply_edit(session.require_events(), body)
+        if new.duration_s > st.limits.max_duration_s + 60:
+            raise EventCodecError("that edit would make the piece too long")
+        session.push(new)
+        return _events_view(session, selected)
+
+
+@router.post("/sessions/{sid}/select", response_model=Selection, responses=ERRORS)
+def select(sid: SessionId, body: SelectRequest, st: StudioDep) -> Selection:
+    """Indices of the events matching a filter expression (see docs/editing.md)."""
+    from eventcodec.edit import evaluate
+
+    mask = evaluate(body.expression, _session(st, sid).require_events())
+    return Selection(indices=[int(i) for i in np.flatnonzero(mask)])
+
+
+@router.post("/sessions/{sid}/undo", response_model=EventsView, responses=ERRORS)
+def undo(sid: SessionId, st: StudioDep) -> EventsView:
+    session = _session(st, sid)
+    session.undo()
+    return _events_view(session)
+
+
+@router.post("/sessions/{sid}/redo", response_model=EventsView, responses=ERRORS)
+def redo(sid: SessionId, st: StudioDep) -> EventsView:
+    session = _session(st, sid)
+    session.redo()
+    return _events_view(session)
+
+
+def _audio_of(session: Session, which: Literal["original", "decoded"]) -> np.ndarray:
+    if which == "original":
+        if session.audio_path is None:
+            raise NotFoundError("this session has no uploaded audio")
+        path = session.audio_path
+        return np.asarray(session.cached(("original", str(path)), lambda: render.original(path)))
+    events = session.require_events()
+    return np.asarray(session.cached(("decoded",), lambda: render.decoded(events)))
+
+
+@router.get("/sessions/{sid}/audio/{which}", response_class=Response, responses={**WAV, **ERRORS})
+def audio(sid: SessionId, which: Literal["original", "decoded"], st: StudioDep) -> Response:
+    """The uploaded audio (mono, 22050 Hz) or the decode of the current events, as WAV."""
+    session = _session(st, sid)
+    data = session.cached(("wav", which), lambda: media.wav_bytes(_audio_of(session, which), 22050))
+    return Response(data, media_type="audio/wav")
+
+
+@router.get("/sessions/{sid}/spectrogram/{which}", response_class=Response, responses={**PNG, **ERRORS})
+def spectrogram(sid: SessionId, which: Literal["original", "decoded"], st: StudioDep) -> Response:
+    """Spectrogram image of the original or decoded audio (hop 256, log frequency 27.5 Hz..Nyquist)."""
+    session = _session(st, sid)
+    data = session.cached(("png", which),
+                          lambda: media.png_bytes(media.spectrogram_image(_audio_of(session, which), 22050)))
+    return Response(data, media_type="image/png")
+
+
+@router.get("/sessions/{sid}/events/{index}/audio", response_class=Response, responses={**WAV, **ERRORS})
+def event_audio(sid: SessionId, index: EventIndex, st: StudioDep) -> Response:
+    """One event alone, from its onset, as WAV."""
+    session = _session(st, sid)
+    events = session.require_events()
+    data = session.cached(("event", index),
+                          lambda: media.wav_bytes(render.single_event(events, index), events.sample_rate))
+    return Response(data, media_type="audio/wav")
+
+
+@router.get("/sessions/{sid}/events/{index}/stages", response_model=StagesView, responses=ERRORS)
+def event_stages(sid: SessionId, index: EventIndex, st: StudioDep) -> StagesView:
+    """Names of the decoder stages of one event (Fig. 5), in signal order."""
+    session = _session(st, sid)
+    return StagesView(stages=list(_stages(session, index)))
+
+
+def _stages(session: Session, index: int) -> dict[str, np.ndarray]:
+    events = session.require_events()
+    out: dict[str, np.ndarray] = session.cached(("stages", index), lambda: render.stages(events, index))
+    return out
+
+
+@router.get("/sessions/{sid}/events/{index}/stages/{stage}/{kind}", response_class=Response,
+            responses={200: {"content": {"audio/wav": {}, "image/png": {}}, "description": "WAV or PNG"}, **ERRORS})
+def stage_media(sid: SessionId, index: EventIndex, stage: Annotated[str, Path(max_length=32)],
+                kind: Literal["audio", "spectrogram"], st: StudioDep) -> Response:
+    """One stage of one event as audio (WAV) or a spectrogram (PNG)."""
+    session = _session(st, sid)
+    all_stages = _stages(session, index)
+    if stage not in all_stages:
+        raise NotFoundError(f"no stage {stage!r}; stages: {', '.join(all_stages)}")
+    x = all_stages[stage]
+    if kind == "audio":
+        return Response(media.wav_bytes(x, 22050), media_type="audio/wav")
+    return Response(media.png_bytes(media.spectrogram_image(x, 22050)), media_type="image/png")
+
+
+@router.get("/sessions/{sid}/map", response_model=MapView, responses=ERRORS)
+def event_map(sid: SessionId, st: StudioDep) -> MapView:
+    """2-D t-SNE of the events (Fig. 4): near points are near by the neighbour distance."""
+    from eventcodec.viz.embed import tsne
+
+    session = _session(st, sid)
+    events = session.require_events()
+    xy = session.cached(("map",), lambda: tsne(events.vectors, 2, events.space, seed=0))
+    return MapView(points=[[float(a), float(b)] for a, b in np.asarray(xy)])
+
+
+@router.get("/sessions/{sid}/events/{index}/neighbours", response_model=list[NeighbourView], responses=ERRORS)
+def neighbours(sid: SessionId, index: EventIndex, st: StudioDep,
+               k: Annotated[int, Query(ge=1, le=50)] = 6) -> list[NeighbourView]:
+    """The k nearest events to event `index` (itself first)."""
+    from eventcodec.edit import nearest
+
+    events = _session(st, sid).require_events()
+    found = nearest([("session", events)], 0, index, k)
+    return [NeighbourView(index=n.event_index, time_s=n.time_s, distance=n.distance) for n in found]
+
+
+@router.get("/sessions/{sid}/download/{kind}", response_class=Response, responses={
+    200: {"content": {"application/octet-stream": {}, "audio/wav": {}, "text/csv": {}, "audio/midi": {}},
+          "description": "the file, as an attachment"}, **ERRORS})
+def download(sid: SessionId, kind: Literal["evc", "wav", "csv", "mid"], st: StudioDep) -> Response:
+    """The current events as .evc, their decode as .wav, or their export as CSV or MIDI."""
+    session = _session(st, sid)
+    events = session.require_events()
+    headers = _download_name(session, kind)
+    if kind == "evc":
+        return Response(events.to_bytes(), media_type="application/octet-stream", headers=headers)
+    if kind == "wav":
+        return Response(session.cached(("wav", "decoded"),
+                                       lambda: media.wav_bytes(_audio_of(session, "decoded"), 22050)),
+                        media_type="audio/wav", headers=headers)
+    if kind == "csv":
+        from eventcodec.export.csv import to_csv_text
+
+        return Response(to_csv_text(events), media_type="text/csv", headers=headers)
+    from eventcodec.export.midi import to_midi
+
+    buf = io.BytesIO()
+    to_midi(events).save(file=buf)  # type: ignore[attr-defined]
+    return Response(buf.getvalue(), media_type="audio/midi", headers=headers)

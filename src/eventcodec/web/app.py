@@ -1,0 +1,142 @@
+"""The studio's FastAPI application: state, middleware, error mapping and the static front end."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from eventcodec.errors import EventCodecError
+from eventcodec.types import EventSet
+from eventcodec.web.jobs import BusyError, Job, JobManager
+from eventcodec.web.security import SECURITY_HEADERS, Limits
+from eventcodec.web.sessions import NotFoundError, SessionStore
+from eventcodec.web.uploads import DroppedError, TooLargeError
+
+STATIC = Path(__file__).parent / "static"
+DEFAULT_EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "traveling_minstrels_8s.flac"
+
+
+@dataclass
+class Studio:
+    """Everything one server holds: its limits, sessions and encode jobs."""
+
+    limits: Limits
+    encoder: str = "abs"
+    example: Path | None = None
+    sessions: SessionStore = field(init=False)
+    jobs: JobManager = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.jobs = JobManager(self.limits, self._finish)
+        self.sessions = SessionStore(self.limits, on_delete=self.jobs.cancel_session)
+
+    def _finish(self, job: Job) -> None:
+        """Load a finished encode into its session (the .evc is read like any untrusted file)."""
+        session = self.sessions.get(job.session_id)
+        events = EventSet.from_bytes(job.out_path.read_bytes())
+        meta = {k: v for k, v in events.meta.items() if k not in ("source", "path", "input")}
+        events = events.replace(meta={**meta, "source": session.name})
+        session.reset(events)
+        job.n_events = len(events)
+
+    def close(self) -> None:
+        self.jobs.close()
+        self.sessions.close()
+
+
+class SecurityHeaders:
+    """ASGI middleware adding the strict CSP and friends to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {k for k, _ in self.headers}
+                message["headers"] = [h for h in message.get("headers", []) if h[0] not in names] + self.headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _error(status: int, text: str) -> JSONResponse:
+    return JSONResponse({"detail": text}, status_code=status)
+
+
+def create_app(limits: Limits | None = None, encoder: str = "abs", example: Path | None = DEFAULT_EXAMPLE) -> FastAPI:
+    """The studio app; its state lives in `app.state.studio` and its files are removed at shutdown.
+
+    Args:
+        limits: upload/duration/session/job limits.
+        encoder: name of the registered encoder to use ("abs").
+        example: an audio file offered as the shipped example (None or missing: no example button).
+    """
+    from eventcodec.web.api import router
+
+    studio = Studio(limits or Limits(), encoder, example if example and example.is_file() else None)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async def sweep() -> None:
+            while True:
+                await asyncio.sleep(30)
+                studio.sessions.sweep()
+
+        task = asyncio.create_task(sweep())
+        try:
+            yield
+        finally:
+            task.cancel()
+            studio.close()
+
+    app = FastAPI(title="eventcodec studio", version="1", lifespan=lifespan,
+                  description="Encode audio to events, see, play, edit and export them.",
+                  docs_url=None, redoc_url=None)  # the docs pages load scripts from a CDN; the schema stays
+    app.state.studio = studio
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(_: Request, e: NotFoundError) -> JSONResponse:
+        return _error(404, str(e))
+
+    @app.exception_handler(TooLargeError)
+    async def too_large(_: Request, e: TooLargeError) -> JSONResponse:
+        return _error(413, str(e))
+
+    @app.exception_handler(BusyError)
+    async def busy(_: Request, e: BusyError) -> JSONResponse:
+        return _error(429, str(e))
+
+    @app.exception_handler(DroppedError)
+    async def dropped(_: Request, e: DroppedError) -> JSONResponse:
+        return _error(400, str(e))
+
+    @app.exception_handler(EventCodecError)
+    async def user_error(_: Request, e: EventCodecError) -> JSONResponse:
+        return _error(422, str(e))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(_: Request, e: RequestValidationError) -> JSONResponse:
+        first = e.errors()[0] if e.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        return _error(422, f"{where}: {first.get('msg', 'invalid request')}" if where else "invalid request")
+
+    app.include_router(router)
+    app.mount("/", StaticFiles(directory=STATIC, html=True), name="static")
+    app.add_middleware(SecurityHeaders)
+    return app
+

@@ -1,0 +1,99 @@
+"""Limits, content sniffing, random ids and security headers for the studio.
+
+Pure functions and small classes; nothing here touches the network or a request's strings
+beyond validating them.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+# No inline script or style, nothing from another origin; audio and images only from us (or blobs we made).
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+    "media-src 'self' blob:; connect-src 'self'; font-src 'self'; manifest-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'"
+)
+
+SECURITY_HEADERS: dict[str, str] = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cache-Control": "no-store",
+}
+
+ID_BYTES = 18  # 144 random bits: ids are capabilities, so they must be unguessable
+_ID_RE = re.compile(r"^[A-Za-z0-9_-]{24}$")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one studio accepts.
+
+    Attributes:
+        max_upload_bytes: largest upload body; larger gives 413.
+        max_duration_s: longest audio accepted; longer gives 422.
+        max_sessions: live sessions kept at once; the least recently used is evicted beyond it.
+        session_ttl_s: a session idle this long is deleted with its files.
+        max_running_jobs: encodes running at once; others wait in a queue.
+        max_queued_jobs: encodes waiting at most; beyond it a request gets 429.
+        unwatched_grace_s: a job nobody follows (closed tab, dropped upload) is cancelled after this.
+        encode_threads: torch threads per encode worker.
+    """
+
+    max_upload_bytes: int = 64 * 2**20
+    max_duration_s: float = 120.0
+    max_sessions: int = 32
+    session_ttl_s: float = 3600.0
+    max_running_jobs: int = 1
+    max_queued_jobs: int = 8
+    unwatched_grace_s: float = 15.0
+    encode_threads: int = 1
+
+
+def new_id() -> str:
+    """A fresh random id (24 url-safe characters)."""
+    return secrets.token_urlsafe(ID_BYTES)
+
+
+def is_id(text: str) -> bool:
+    """True when `text` has the shape of an id we hand out (checked before any lookup)."""
+    return bool(_ID_RE.match(text))
+
+
+def sniff_audio(head: bytes) -> str | None:
+    """The audio container that the first bytes of a file show, or None.
+
+    Args:
+        head: the first 64 (or more) bytes of the upload.
+
+    Returns:
+        A file extension for the detected container (`wav`, `flac`, `ogg`, `mp3`, `aiff`), or None.
+    """
+    if len(head) < 12:
+        return None
+    if head[:4] in (b"RIFF", b"RIFX", b"RF64") and head[8:12] == b"WAVE":
+        return "wav"
+    if head[:4] == b"fLaC":
+        return "flac"
+    if head[:4] == b"OggS":
+        return "ogg"
+    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        return "aiff"
+    if head[:3] == b"ID3" or (head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06 != 0):
+        return "mp3"
+    return None
+
+
+def display_name(filename: str, max_chars: int = 80) -> str:
+    """A harmless label for a client-supplied file name: used in download names, never as a path."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    clean = re.sub(r"[^A-Za-z0-9._ -]+", "_", stem).strip(" ._")
+    return clean[:max_chars] or "audio"

@@ -1,0 +1,169 @@
+"""Studio sessions: one private temp folder, the uploaded audio and an undoable EventSet history each.
+
+A session is found only by its random id; no string from a request ever becomes part of a path.
+Files live under one server-wide temporary root that is removed on shutdown.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eventcodec.errors import EventCodecError
+from eventcodec.types import EventSet
+from eventcodec.web.security import Limits, is_id, new_id
+
+MAX_HISTORY = 200
+
+
+class NotFoundError(EventCodecError):
+    """No live session or object with that id (expired, deleted, or never existed)."""
+
+
+@dataclass
+class Session:
+    """One user's workspace.
+
+    Attributes:
+        id: random capability id.
+        folder: private temp folder holding this session's files.
+        name: display name of the uploaded audio (never a path).
+        audio_path: the uploaded audio, saved under a server-chosen name.
+        duration_s: length of the uploaded audio.
+        history: EventSets, oldest first; `pos` indexes the current one.
+        cache: derived bytes (renders, images) keyed by (kind, version, ...).
+    """
+
+    id: str
+    folder: Path
+    name: str = "audio"
+    audio_path: Path | None = None
+    duration_s: float = 0.0
+    history: list[EventSet] = field(default_factory=list)
+    pos: int = -1
+    version: int = 0
+    last_used: float = field(default_factory=time.monotonic)
+    cache: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @property
+    def events(self) -> EventSet | None:
+        return self.history[self.pos] if self.pos >= 0 else None
+
+    def require_events(self) -> EventSet:
+        """The current EventSet; NotFoundError before the first encode finished."""
+        ev = self.events
+        if ev is None:
+            raise NotFoundError("this session has no events yet: upload audio and encode it first")
+        return ev
+
+    def push(self, events: EventSet) -> None:
+        """Make `events` current; drops the redo branch and the cache of older versions."""
+        with self.lock:
+            del self.history[self.pos + 1 :]
+            self.history.append(events)
+            if len(self.history) > MAX_HISTORY:
+                del self.history[0]
+            self.pos = len(self.history) - 1
+            self._bump()
+
+    def reset(self, events: EventSet) -> None:
+        """Start a fresh history (a new encode)."""
+        with self.lock:
+            self.history, self.pos = [events], 0
+            self._bump()
+
+    def undo(self) -> bool:
+        with self.lock:
+            if self.pos <= 0:
+                return False
+            self.pos -= 1
+            self._bump()
+            return True
+
+    def redo(self) -> bool:
+        with self.lock:
+            if self.pos >= len(self.history) - 1:
+                return False
+            self.pos += 1
+            self._bump()
+            return True
+
+    def cached(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """Memoise a derived object of the current version (older versions are dropped on edit)."""
+        with self.lock:
+            full = (*key, self.version)
+            if full not in self.cache:
+                self.cache[full] = make()
+            return self.cache[full]
+
+    def _bump(self) -> None:
+        self.version += 1
+        self.cache = {k: v for k, v in self.cache.items() if k[0] == "original"}
+
+
+class SessionStore:
+    """All live sessions of one server, with expiry and a bound on their number."""
+
+    def __init__(self, limits: Limits, on_delete: Callable[[str], None] | None = None) -> None:
+        self.limits = limits
+        self.root = Path(tempfile.mkdtemp(prefix="eventcodec-studio-"))
+        self._sessions: dict[str, Session] = {}
+        self._lock = threading.Lock()
+        self._on_delete = on_delete
+
+    def create(self) -> Session:
+        """A new empty session (evicting the least recently used beyond `max_sessions`)."""
+        sid = new_id()
+        folder = self.root / sid
+        folder.mkdir(mode=0o700)
+        session = Session(id=sid, folder=folder)
+        with self._lock:
+            self._sessions[sid] = session
+            over = len(self._sessions) - self.limits.max_sessions
+            victims = sorted(self._sessions.values(), key=lambda s: s.last_used)[:max(0, over)]
+        for v in victims:
+            self.delete(v.id)
+        return session
+
+    def get(self, sid: str) -> Session:
+        """The live session with id `sid`; NotFoundError otherwise."""
+        with self._lock:
+            session = self._sessions.get(sid) if is_id(sid) else None
+        if session is None:
+            raise NotFoundError("no such session (it may have expired): reload the page")
+        session.last_used = time.monotonic()
+        return session
+
+    def delete(self, sid: str) -> bool:
+        """Forget a session and remove its folder; False if it did not exist."""
+        with self._lock:
+            session = self._sessions.pop(sid, None)
+        if session is None:
+            return False
+        if self._on_delete:
+            self._on_delete(sid)
+        shutil.rmtree(session.folder, ignore_errors=True)
+        return True
+
+    def sweep(self, now: float | None = None) -> int:
+        """Delete sessions idle longer than the TTL; returns how many went."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            old = [s.id for s in self._sessions.values() if now - s.last_used > self.limits.session_ttl_s]
+        return sum(self.delete(sid) for sid in old)
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def close(self) -> None:
+        """Delete every session and the temp root (server shutdown)."""
+        for sid in list(self._sessions):
+            self.delete(sid)
+        shutil.rmtree(self.root, ignore_errors=True)
