@@ -171,3 +171,22 @@ def save_wav(path: str | os.PathLike[str], audio: np.ndarray, sample_rate: int =
     """
     write_atomic(path, lambda tmp: sf.write(tmp, np.clip(audio, -1.0, 1.0), sample_rate, subtype="PCM_16",
                                             format="WAV"))
+
+
+EXAMPLE_CLIP = "traveling_minstrels_8s.flac"
+
+
+def example_path() -> Path:
+    """The shipped example clip (8 s, mono, 22050 Hz), from package data or a source checkout.
+
+    Raises:
+        AudioError: neither copy exists (a broken installation).
+    """
+    from importlib.resources import files
+
+    candidates = [Path(str(files("eventcodec") / "data" / "examples" / EXAMPLE_CLIP)),
+                  Path(__file__).resolve().parents[2] / "examples" / EXAMPLE_CLIP]
+    for p in candidates:
+        if p.is_file():
+            return p
+    raise AudioError(f"the example clip {EXAMPLE_CLIP} is missing from this installation")
