@@ -10,7 +10,10 @@ from collections.abc import Sequence
 from eventcodec.errors import EventCodecError
 
 # Each module defines `register(subparsers)`, adding subcommands whose `func(args) -> int` runs them.
-COMMAND_MODULES: tuple[str, ...] = ("eventcodec.cli.batch", "eventcodec.cli.edit", "eventcodec.cli.plot")
+COMMAND_MODULES: tuple[str, ...] = (
+    "eventcodec.cli.files", "eventcodec.cli.codec",
+    "eventcodec.cli.batch", "eventcodec.cli.edit", "eventcodec.cli.plot",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

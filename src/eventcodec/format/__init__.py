@@ -107,18 +107,24 @@ def read_evc(path: str | os.PathLike[str], start_sample: int = 0, stop_sample: i
         The events of the needed chunks, at their absolute times, with the file's full `n_samples`.
     """
     with _open(path) as f:
-        reader = EvcReader(f)
-        n = reader.header.n_chunks
-        stop = n if stop_sample is None else -(-int(stop_sample) // CHUNK_SAMPLES)
-        first = max(0, int(start_sample) - int(carry_samples)) // CHUNK_SAMPLES
-        times, codes = reader.read_range(first, stop)
-        return _to_eventset(reader, times, codes)
+        try:
+            reader = EvcReader(f)
+            n = reader.header.n_chunks
+            stop = n if stop_sample is None else -(-int(stop_sample) // CHUNK_SAMPLES)
+            first = max(0, int(start_sample) - int(carry_samples)) // CHUNK_SAMPLES
+            times, codes = reader.read_range(first, stop)
+            return _to_eventset(reader, times, codes)
+        except FormatError as e:
+            raise FormatError(f"{Path(path).name}: {e}") from None
 
 
 def evc_info(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Header facts and sizes of an .evc file (reads only the header and seek index)."""
     with _open(path) as f:
-        reader = EvcReader(f)
+        try:
+            reader = EvcReader(f)
+        except FormatError as e:
+            raise FormatError(f"{Path(path).name}: {e}") from None
     h = reader.header
     duration_s = h.n_samples / h.sample_rate
     return {

@@ -1,0 +1,176 @@
+"""`eventcodec encode | decode | demo`: audio <-> .evc through the codec API (no DSP here)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from eventcodec.cli.files import check_output, format_info
+from eventcodec.errors import AudioError, EventCodecError
+
+# how far back an event can start and still sound (hold + release + ring + room); the synth's own bound wins
+DEFAULT_CARRY_S = 32.0
+
+
+def _number(text: str, allow_zero: bool) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (value > 0 or (allow_zero and value == 0)) or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a {'non-negative' if allow_zero else 'positive'} number, got {text}")
+    return value
+
+
+def _positive(text: str) -> float:
+    return _number(text, allow_zero=False)
+
+
+def _non_negative(text: str) -> float:
+    return _number(text, allow_zero=True)
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    if not args.quiet:
+        print(text, file=sys.stderr)
+
+
+def encode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None:
+    """Encode audio file `source` to .evc `output` with the options in `args`."""
+    import soundfile as sf
+
+    from eventcodec.codec import encode_file
+    from eventcodec.encode import EncodeOptions, available
+    from eventcodec.fileio import write_bytes_atomic
+    from eventcodec.format import encode_evc
+
+    if not source.is_file():
+        raise AudioError(f"no such file: {source}")
+    check_output(output, source)
+    try:
+        if sf.info(str(source)).frames == 0:
+            raise AudioError(f"no audio samples in {source.name}")
+    except (sf.LibsndfileError, RuntimeError, TypeError):
+        pass  # not a libsndfile format: the ffmpeg path reports what it finds
+    names = available()
+    if not names:
+        raise EventCodecError("no encoder is installed")
+    encoder = args.encoder or ("abs" if "abs" in names else names[0])
+    options = EncodeOptions(quality=args.quality, events_per_second=args.events_per_second,
+                            bitrate_kbps=args.bitrate_kbps)
+    events = encode_file(source, encoder, options, progress=not args.quiet)
+    data = encode_evc(events, bits=args.bits)
+    write_bytes_atomic(output, data)
+    seconds = events.duration_s or 1.0
+    _say(args, f"wrote {output}: {len(events)} events, {len(data)} bytes, {len(data) * 8 / seconds / 1000:.2f} kbps")
+
+
+def carry_samples(sample_rate: int) -> int:
+    """Samples before a decode range whose events may still sound in it."""
+    try:
+        from eventcodec import synth
+
+        bound = getattr(synth, "MAX_EVENT_SAMPLES", None)
+    except ImportError:
+        bound = None
+    return int(bound) if bound else int(DEFAULT_CARRY_S * sample_rate)
+
+
+def decode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None:
+    """Render .evc `source` (or the range --start/--duration) to a 16-bit wav `output`."""
+    from eventcodec.audio import save_wav
+    from eventcodec.codec import decode
+    from eventcodec.format import evc_info, read_evc
+
+    check_output(output, source)
+    info = evc_info(source)
+    rate, total = int(info["sample_rate"]), int(info["n_samples"])
+    start = round(getattr(args, "start", 0.0) * rate)
+    if start >= total and total > 0:
+        raise EventCodecError(f"--start {args.start} s is past the end ({info['duration_s']:.3f} s)")
+    duration = getattr(args, "duration", None)
+    n_samples = total - start if duration is None else min(round(duration * rate), total - start)
+    events = read_evc(source, start, start + n_samples, carry_samples(rate))
+    try:
+        audio = decode(events, start_sample=start, n_samples=n_samples, progress=not args.quiet)
+    except ModuleNotFoundError as e:
+        if e.name and e.name.startswith("eventcodec"):
+            raise EventCodecError("the synthesizer is not installed in this build") from None
+        raise
+    save_wav(output, audio, rate)
+    _say(args, f"wrote {output}: {n_samples / rate:.3f} s from {len(events)} events")
+
+
+def _encode(args: argparse.Namespace) -> int:
+    encode_to_file(Path(args.input), Path(args.output), args)
+    return 0
+
+
+def _decode(args: argparse.Namespace) -> int:
+    decode_to_file(Path(args.input), Path(args.output), args)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from eventcodec.audio import example_path, load, save_wav
+    from eventcodec.fileio import write_bytes_atomic
+    from eventcodec.format import evc_info
+
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise EventCodecError(f"cannot create {out}: {e.strerror}") from None
+    clip = example_path()
+    stem = clip.stem
+    evc, decoded, original, info_txt = (out / f"{stem}.evc", out / f"{stem}_decoded.wav",
+                                        out / f"{stem}_original.wav", out / "info.txt")
+    encode_to_file(clip, evc, args)
+    decode_to_file(evc, decoded, argparse.Namespace(start=0.0, duration=None, quiet=args.quiet))
+    audio, _ = load(clip)
+    save_wav(original, audio)
+    text = format_info(evc_info(evc), evc.name)
+    write_bytes_atomic(info_txt, (text + "\n").encode())
+    print(text)
+    print(f"\nfiles in {out}/:\n  {evc.name}  (the events)\n  {decoded.name}  (decoded audio)\n"
+          f"  {original.name}  (the input, for comparison)\n  {info_txt.name}  (the summary above)")
+    return 0
+
+
+def _add_encode_options(p: argparse.ArgumentParser) -> None:
+    from eventcodec.encode import available
+
+    names = available()
+    p.add_argument("--encoder", choices=names or None, default=None,
+                   help=f"which encoder (default: abs when installed); available: {', '.join(names) or 'none'}")
+    p.add_argument("--quality", choices=("fast", "default", "best"), default="default", help="speed/quality preset")
+    p.add_argument("--events-per-second", type=_positive, default=None, metavar="X", help="cap on the event rate")
+    p.add_argument("--bitrate-kbps", type=_positive, default=None, metavar="X", help="target bitrate")
+    p.add_argument("--bits", type=int, default=None, choices=range(0, 17), metavar="0..16",
+                   help="bits per stored value (default 8)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summary")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("encode", help="audio file -> .evc", description="Encode audio (wav/flac/ogg/mp3/opus, "
+                       "anything ffmpeg reads) into events.")
+    p.add_argument("input", help="audio file")
+    p.add_argument("output", help=".evc file to write")
+    _add_encode_options(p)
+    p.set_defaults(func=_encode)
+
+    p = sub.add_parser("decode", help=".evc -> wav", description="Render events to a 16-bit wav; with --start/"
+                       "--duration only the chunks that sound in that range are read.")
+    p.add_argument("input", help=".evc file")
+    p.add_argument("output", help="wav file to write")
+    p.add_argument("--start", type=_non_negative, default=0.0, metavar="S", help="start time in seconds")
+    p.add_argument("--duration", type=_positive, default=None, metavar="D", help="seconds to render")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summary")
+    p.set_defaults(func=_decode)
+
+    p = sub.add_parser("demo", help="encode + decode the shipped example", description="Encode and decode the "
+                       "example clip into a folder: the .evc, decoded and original wavs, and the info text.")
+    p.add_argument("--out", default="out/demo", help="folder for the results (default out/demo)")
+    _add_encode_options(p)
+    p.set_defaults(func=_demo)

@@ -1,0 +1,98 @@
+"""`eventcodec info | dump | undump`: look inside .evc files and round-trip them through JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from eventcodec.errors import EventCodecError, FormatError
+from eventcodec.fileio import same_file, write_bytes_atomic
+
+MAX_JSON_BYTES = 2**30
+
+
+def check_output(output: str | os.PathLike[str], *inputs: str | os.PathLike[str]) -> None:
+    """Refuse to write `output` when it names one of the inputs (an input is never overwritten)."""
+    for inp in inputs:
+        if same_file(output, inp) or Path(output).resolve() == Path(inp).resolve():
+            raise EventCodecError(f"refusing to write the output onto the input file {inp}")
+
+
+def format_info(info: dict[str, Any], name: str) -> str:
+    """The `info` text: one fact per line."""
+    bits = info["quantizer_bits"]
+    bits_text = f"{bits[0]} per value" if len(set(bits)) == 1 else ", ".join(map(str, bits))
+    lines = [
+        f"file:            {name} ({info['file_bytes']} bytes)",
+        f"space:           {info['space']}" + (f" (hash {info['model_hash']})" if info["model_hash"] else ""),
+        f"duration:        {info['duration_s']:.3f} s ({info['n_samples']} samples at {info['sample_rate']} Hz)",
+        f"events:          {info['events']} ({info['events_per_second']:.2f} per second)",
+        f"bitrate:         {info['bitrate_kbps']:.3f} kbps",
+        f"bits per event:  {info['bits_per_event']:.1f}",
+        f"chunks:          {info['chunks']}",
+        f"quantizer bits:  {bits_text}",
+    ]
+    if info["meta"]:
+        lines.append(f"meta:            {json.dumps(info['meta'], sort_keys=True)[:300]}")
+    return "\n".join(lines)
+
+
+def _info(args: argparse.Namespace) -> int:
+    from eventcodec.format import evc_info
+
+    info = evc_info(args.file)
+    print(json.dumps(info, indent=2) if args.json else format_info(info, str(args.file)))
+    return 0
+
+
+def _dump(args: argparse.Namespace) -> int:
+    from eventcodec.format import eventset_to_json, read_evc
+
+    events = read_evc(args.file)
+    text = json.dumps(eventset_to_json(events), indent=1) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        check_output(args.output, args.file)
+        write_bytes_atomic(args.output, text.encode())
+    return 0
+
+
+def _undump(args: argparse.Namespace) -> int:
+    from eventcodec.format import encode_evc, eventset_from_json
+    from eventcodec.format.header import parse_json
+
+    src = Path(args.json_file)
+    if not src.is_file():
+        raise EventCodecError(f"no such file: {src}")
+    check_output(args.output, src)
+    if src.stat().st_size > MAX_JSON_BYTES:
+        raise FormatError(f"{src} is larger than {MAX_JSON_BYTES} bytes")
+    events = eventset_from_json(parse_json(src.read_bytes(), str(src)))
+    write_bytes_atomic(args.output, encode_evc(events, bits=args.bits))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("info", help="summarise an .evc file", description="Events, duration, bitrate, chunks.")
+    p.add_argument("file", help="an .evc file")
+    p.add_argument("--json", action="store_true", help="print the facts as JSON")
+    p.set_defaults(func=_info)
+
+    p = sub.add_parser("dump", help="an .evc file as JSON", description="Write the events of an .evc file as "
+                       "editable JSON (times in samples, normalised controls); `undump` turns it back.")
+    p.add_argument("file", help="an .evc file")
+    p.add_argument("-o", "--output", help="write to this file instead of stdout")
+    p.set_defaults(func=_dump)
+
+    p = sub.add_parser("undump", help="JSON back to .evc", description="Write the JSON form (from `dump`) as "
+                       "an .evc file; a dump of an .evc undumps to the same bytes.")
+    p.add_argument("json_file", help="JSON written by `eventcodec dump`")
+    p.add_argument("output", help="the .evc file to write")
+    p.add_argument("--bits", type=int, default=None, choices=range(0, 17), metavar="0..16",
+                   help="bits per value (default: the quantizer stored in the JSON, else 8)")
+    p.set_defaults(func=_undump)
