@@ -46,19 +46,19 @@ class Control:
 # fmt: off
 CONTROLS: tuple[Control, ...] = (
     # level and timing
-    Control("amp_db", "dB", -90.0, 0.0, "lin", -30.0, "Peak level of the event's dry output, re full scale."),
+    Control("amp_db", "dB", -90.0, 0.0, "lin", -30.0, "Peak level of the event's dry output (everything before the room, fine shift included) over its render, re full scale; the output is linear in 10^(amp_db/20)."),
     Control("shift_samples", "samples", -128.0, 128.0, "lin", 0.0, "Fine placement around the event time, applied as a frequency-domain phase ramp (sub-sample precise)."),
     # excitation: a noise burst (plus optional click) with an ADSR-like envelope
     Control("attack_s", "s", 0.0005, 0.5, "log", 0.002, "Rise time of the excitation: short for plucks and hits, long for bowed and blown notes."),
     Control("env_decay_s", "s", 0.002, 4.0, "log", 0.05, "Time constant of the fall from the attack peak toward the sustain level."),
     Control("sustain_db", "dB", -60.0, 0.0, "lin", -60.0, "Level held after the initial decay, re the attack peak: 0 dB for organ-like, -60 for struck."),
-    Control("hold_s", "s", 0.005, 8.0, "log", 0.1, "Gate length: how long the excitation is sustained before release (the note length of bowed/blown sounds)."),
-    Control("release_s", "s", 0.002, 2.0, "log", 0.05, "Fall time of the excitation after the gate closes."),
+    Control("hold_s", "s", 0.005, 8.0, "log", 0.1, "Gate length from the onset: how long the excitation is sustained before release (the note length of bowed/blown sounds)."),
+    Control("release_s", "s", 0.002, 2.0, "log", 0.05, "Fall time of the excitation after the gate closes: time to fall 60 dB."),
     Control("tremolo_hz", "Hz", 0.5, 20.0, "log", 5.0, "Rate of amplitude modulation of the excitation (bowing, tremolo, flutter)."),
     Control("tremolo_depth", "", 0.0, 1.0, "lin", 0.0, "Depth of that amplitude modulation; 0 is none."),
     Control("noise_lowpass_hz", "Hz", 50.0, 11025.0, "log", 8000.0, "Upper edge of the excitation noise colour (dark vs bright hits)."),
     Control("noise_highpass_hz", "Hz", 20.0, 8000.0, "log", 20.0, "Lower edge of the excitation noise colour (removes rumble; hi-hats sit high)."),
-    Control("click_mix", "", 0.0, 1.0, "lin", 0.0, "Share of a deterministic impulse in the excitation: hammers and picks click, bows and breath do not."),
+    Control("click_mix", "", 0.0, 1.0, "lin", 0.0, "Share of a deterministic impulse in the excitation (coloured like the noise; it carries the energy of ~5 ms of noise): hammers and picks click, bows and breath do not."),
     # resonance: a harmonic family of decaying sinusoids (block 1, resonance A)
     Control("f0_hz", "Hz", 27.5, 4186.0, "log", 220.0, "Fundamental frequency of the resonance family (A0 to C8)."),
     Control("n_partials", "", 1.0, 64.0, "lin", 16.0, "Number of partials (rounded): 1 is a pure resonance, many a rich tone."),
@@ -70,18 +70,18 @@ CONTROLS: tuple[Control, ...] = (
     Control("odd_even", "", -1.0, 1.0, "lin", 0.0, "Balance of odd and even partials: -1 odd only (clarinet-like), +1 even boosted."),
     Control("detune_cents", "cents", 0.0, 50.0, "lin", 0.0, "Spread of partials around their ideal frequency (unison strings, chorus, beating)."),
     # time-varying mix: resonance A cross-fades to resonance B (expressivity 2)
-    Control("morph_f0_ratio", "", 0.25, 4.0, "log", 1.0, "Fundamental of resonance B re f0_hz: < 1 makes a falling pitch (kick drums, toms)."),
+    Control("morph_f0_ratio", "", 0.25, 4.0, "log", 1.0, "Fundamental of resonance B re f0_hz (other partial settings shared with A): < 1 makes a falling pitch (kick drums, toms)."),
     Control("morph_brightness_hz", "Hz", 100.0, 11025.0, "log", 4000.0, "Brightness of resonance B: lower than A for tones that darken as they ring."),
-    Control("morph_time_s", "s", 0.005, 8.0, "log", 0.2, "Time at which the mask is half-way from A to B."),
+    Control("morph_time_s", "s", 0.005, 8.0, "log", 0.2, "Time at which the mask is half-way from A to B (a logistic cross-fade of width ~morph_time_s / 2)."),
     Control("morph_amount", "", 0.0, 1.0, "lin", 0.0, "Final weight of resonance B in the mask; 0 keeps A throughout."),
-    Control("tonal_mix", "", 0.0, 1.0, "lin", 0.8, "Block gain: 0 is the dry excitation alone (noise, hats), 1 the resonance alone (pure tone)."),
+    Control("tonal_mix", "", 0.0, 1.0, "lin", 0.8, "Block gain: 0 is the dry excitation alone (noise, hats), 1 the resonance alone (pure tone); resonances have unit energy."),
     # block 2: a body resonance excited by block 1's output
     Control("body_hz", "Hz", 60.0, 6000.0, "log", 500.0, "Frequency of the body (instrument box, drum shell, formant) resonance."),
     Control("body_decay_s", "s", 0.002, 1.0, "log", 0.02, "T60 of the body resonance."),
     Control("body_mix", "", 0.0, 1.0, "lin", 0.0, "Block gain of the body: 0 bypasses it."),
     # block 3: room
     Control("room_id", "index", 0.0, 7.0, "lin", 0.0, "Which room impulse response (rounded index into the room bank; `eventcodec explain` lists them)."),
-    Control("room_wet", "", 0.0, 1.0, "lin", 0.0, "Block gain of the room: 0 dry, 1 fully reverberant."),
+    Control("room_wet", "", 0.0, 1.0, "lin", 0.0, "Block gain of the room: 0 dry, 1 fully reverberant (IRs have unit energy)."),
     Control("seed", "", 0.0, 1.0, "lin", 0.5, "Which noise realisation: change it to hear a variation of the same event."),
 )
 # fmt: on

@@ -1,0 +1,170 @@
+"""EventSet -> audio: overlap-add of all events in 2^16-sample chunks, tails carried, bounded memory.
+
+Events are rendered once each (dry, with a pre-roll for negative fine shifts), batched by render-length
+bucket; their room parts are summed per room and convolved once per chunk (rooms are linear).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+
+import numpy as np
+import scipy.fft
+import torch
+
+from eventcodec.errors import EventCodecError
+from eventcodec.synth.length import audible_length
+from eventcodec.synth.params import unpack
+from eventcodec.synth.render import render_dry
+from eventcodec.synth.rooms import ROOM_NAMES, load_room
+from eventcodec.synth.schedule import PRE_ROLL, bucket_length
+from eventcodec.synth.seeds import event_seeds
+from eventcodec.synth.validate import validate_controls
+from eventcodec.types import EventSet
+
+HOP = 2**16
+MAX_BATCH_BINS = 2**22  # events x FFT bins rendered at once: bounds memory per render batch
+
+
+def _to_controls(events: EventSet) -> EventSet:
+    if events.space == "controls":
+        return events
+    try:
+        model = importlib.import_module("eventcodec.model")
+        fn = model.latent_to_controls
+    except (ImportError, AttributeError):
+        raise EventCodecError("latent event sets need the model package") from None
+    out: EventSet = fn(events)
+    return out
+
+
+class _Bus:
+    """A float64 accumulator addressed in absolute samples that slides forward one chunk at a time."""
+
+    def __init__(self, start: int) -> None:
+        self.start = start
+        self.data = np.zeros(0, dtype=np.float64)
+
+    def add(self, at: int, x: np.ndarray) -> None:
+        lo = at - self.start
+        if lo < 0:
+            x, lo = x[-lo:], 0
+        end = lo + len(x)
+        if end > len(self.data):
+            self.data = np.concatenate([self.data, np.zeros(max(end - len(self.data), HOP))])
+        self.data[lo:end] += x
+
+    def take(self, n: int) -> np.ndarray:
+        out = np.zeros(n)
+        m = min(n, len(self.data))
+        out[:m] = self.data[:m]
+        self.data = self.data[n:].copy() if len(self.data) > n else np.zeros(0)
+        self.start += n
+        return out
+
+
+def _render_group(vectors: np.ndarray, seeds: np.ndarray, n: int) -> np.ndarray:
+    """Dry renders (n_events, n) with PRE_ROLL samples before each event time, in memory-bounded batches."""
+    per = max(1, MAX_BATCH_BINS // n)
+    outs = []
+    for i in range(0, len(vectors), per):
+        p = unpack(torch.from_numpy(vectors[i : i + per]))
+        body = render_dry(p, torch.from_numpy(seeds[i : i + per]), n, pre_roll=PRE_ROLL)["body"]
+        outs.append(body.numpy())
+    return np.concatenate(outs)
+
+
+def decode_chunks(
+    events: EventSet,
+    start_sample: int = 0,
+    n_samples: int | None = None,
+    progress: bool = False,
+    rooms: tuple[str, ...] = ROOM_NAMES,
+) -> Iterator[np.ndarray]:
+    """Yield consecutive float32 blocks (<= 2^16 samples) of `decode(events, start_sample, n_samples)`."""
+    events = _to_controls(events)
+    validate_controls(events.vectors)
+    if start_sample < 0:
+        raise EventCodecError(f"start_sample must be >= 0, got {start_sample}")
+    total = max(0, events.n_samples - start_sample) if n_samples is None else int(n_samples)
+    if total < 0:
+        raise EventCodecError(f"n_samples must be >= 0, got {n_samples}")
+    if total == 0:
+        return
+    irs = [load_room(r) for r in rooms]
+    max_ir = max(len(x) for x in irs)
+    room_fft = int(scipy.fft.next_fast_len(HOP + max_ir, real=True))
+    ir_specs = [np.fft.rfft(x.astype(np.float64), room_fft) for x in irs]
+
+    vec = events.vectors
+    lengths = audible_length(vec, rooms=tuple(rooms))
+    first = events.times - PRE_ROLL
+    stop = start_sample + total
+    origin = start_sample - max_ir  # room tails from before the range reach into it
+    keep = (first < stop) & (events.times + lengths > origin)
+    vec, first = vec[keep], first[keep]
+    seeds = event_seeds(events.times, events.vectors)[keep]
+    phys = unpack(torch.from_numpy(vec.astype(np.float64)))
+    wet = phys["room_wet"].numpy()
+    room_idx = np.clip(np.rint(phys["room_id"].numpy()).astype(np.int64), 0, len(irs) - 1)
+    dry_lengths = audible_length(vec.copy() * _no_room_mask(), rooms=tuple(rooms))
+    buckets = bucket_length(dry_lengths)
+
+    dry = _Bus(origin)
+    room_bus = [_Bus(origin) for _ in irs]
+    n_chunks = -(-(stop - origin) // HOP)
+    from tqdm import tqdm
+
+    j = 0
+    with torch.no_grad():
+        for c in tqdm(range(n_chunks), disable=not progress, desc="decode", unit="chunk", leave=False):
+            chunk_end = origin + (c + 1) * HOP
+            j_end = int(np.searchsorted(first, chunk_end, side="left"))
+            sel = np.arange(j, j_end)
+            j = j_end
+            for b in np.unique(buckets[sel]):
+                ids = sel[buckets[sel] == b]
+                audio = _render_group(vec[ids], seeds[ids], int(b))
+                for k, i in enumerate(ids):
+                    dry.add(int(first[i]), audio[k] * (1.0 - wet[i]))
+                    if wet[i] > 0:
+                        room_bus[room_idx[i]].add(int(first[i]), audio[k] * wet[i])
+            for r, bus in enumerate(room_bus):
+                block = bus.take(HOP)
+                if block.any():
+                    conv = np.fft.irfft(np.fft.rfft(block, room_fft) * ir_specs[r], room_fft)
+                    dry.add(chunk_end - HOP, conv[: HOP + len(irs[r]) - 1])
+            out = dry.take(HOP)
+            lo, hi = max(start_sample, chunk_end - HOP), min(stop, chunk_end)
+            if hi > lo:
+                yield out[lo - (chunk_end - HOP) : hi - (chunk_end - HOP)].astype(np.float32)
+
+
+def _no_room_mask() -> np.ndarray:
+    """Multiplier that zeroes `room_wet` in a vector, for the dry render length."""
+    from eventcodec.controls import INDEX, N_CONTROLS
+
+    m = np.ones(N_CONTROLS)
+    m[INDEX["room_wet"]] = 0.0
+    return m
+
+
+def decode(
+    events: EventSet,
+    start_sample: int = 0,
+    n_samples: int | None = None,
+    progress: bool = False,
+    rooms: tuple[str, ...] = ROOM_NAMES,
+) -> np.ndarray:
+    """Render all events at their times (overlap-add): float32 mono (n_samples,) at events.sample_rate.
+
+    Args:
+        events: an EventSet in the `controls` space (`latent` needs eventcodec.model).
+        start_sample: first output sample (absolute); only events that overlap the range are rendered.
+        n_samples: output length; None renders up to events.n_samples.
+        progress: show a tqdm bar on stderr.
+        rooms: names or paths of the room bank that `room_id` indexes.
+    """
+    blocks = list(decode_chunks(events, start_sample, n_samples, progress, rooms))
+    return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)

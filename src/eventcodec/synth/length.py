@@ -1,0 +1,52 @@
+"""How long an event stays audible: used to size renders, draw timelines and decode in chunks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from eventcodec.controls import INDEX, to_physical
+from eventcodec.synth.rooms import ROOM_NAMES, room_lengths
+from eventcodec.synth.validate import validate_controls
+from eventcodec.types import SAMPLE_RATE
+
+LN_1000 = float(np.log(1000.0))
+COLOUR_RING_S = 0.02  # ring-out of the 2nd-order colour filters at their lowest cut-offs
+MIN_SAMPLES = 64
+
+
+def audible_length(
+    vectors: np.ndarray, sample_rate: int = SAMPLE_RATE, rooms: tuple[str, ...] = ROOM_NAMES
+) -> np.ndarray:
+    """Samples from the event time until the event is below -60 dB re its peak, room tail included.
+
+    A conservative bound: excitation end (the earlier of the gate + release and, for a -60 dB
+    sustain, the envelope decay) + resonance T60 (if tonal_mix > 0) + body T60 (if body_mix > 0)
+    + room IR length (if room_wet > 0) + any positive fine shift.
+
+    Args:
+        vectors: (n_events, 32) normalised controls (or (32,)).
+        sample_rate: Hz.
+        rooms: the room bank `room_id` indexes.
+
+    Returns:
+        int64 (n_events,) (a scalar array for a single vector).
+    """
+    v = np.asarray(vectors, dtype=np.float64)
+    validate_controls(v)
+    p = to_physical(v)
+
+    def col(name: str) -> np.ndarray:
+        return p[..., INDEX[name]]
+
+    attack, tau = col("attack_s"), col("env_decay_s")
+    gate_end = np.maximum(col("hold_s"), attack) + col("release_s")
+    sustain_floor = col("sustain_db") <= -60.0 + 1e-6
+    decay_end = np.where(sustain_floor, attack + 7.6 * tau, np.inf)
+    t = np.minimum(gate_end, decay_end) + COLOUR_RING_S
+    t = t + np.where(col("tonal_mix") > 0, col("decay_s"), 0.0)
+    t = t + np.where(col("body_mix") > 0, col("body_decay_s"), 0.0)
+    lengths = room_lengths(tuple(rooms))
+    idx = np.clip(np.rint(col("room_id")).astype(np.int64), 0, len(lengths) - 1)
+    n = np.ceil(t * sample_rate) + np.where(col("room_wet") > 0, lengths[idx], 0)
+    n = n + np.maximum(col("shift_samples"), 0.0)
+    return np.maximum(np.ceil(n), MIN_SAMPLES).astype(np.int64)

@@ -1,0 +1,30 @@
+"""Normalised controls -> physical values as differentiable torch tensors (the table is `eventcodec.controls`)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from eventcodec.controls import CONTROLS, INDEX, N_CONTROLS
+
+_LO_T = [math.log(c.min) if c.scale == "log" else c.min for c in CONTROLS]
+_HI_T = [math.log(c.max) if c.scale == "log" else c.max for c in CONTROLS]
+_IS_LOG = [c.scale == "log" for c in CONTROLS]
+
+
+def to_physical(controls: torch.Tensor) -> torch.Tensor:
+    """Normalised controls (..., 32) in [0, 1] -> physical values (..., 32), differentiable."""
+    lo = torch.tensor(_LO_T, dtype=controls.dtype, device=controls.device)
+    hi = torch.tensor(_HI_T, dtype=controls.dtype, device=controls.device)
+    is_log = torch.tensor(_IS_LOG, device=controls.device)
+    t = lo + controls * (hi - lo)
+    return torch.where(is_log, torch.exp(t), t)
+
+
+def unpack(controls: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Normalised controls (..., 32) -> {name: physical value (...)} for all 32 controls."""
+    if controls.shape[-1] != N_CONTROLS:
+        raise ValueError(f"controls must have {N_CONTROLS} columns, got {controls.shape[-1]}")
+    phys = to_physical(controls)
+    return {name: phys[..., i] for name, i in INDEX.items()}

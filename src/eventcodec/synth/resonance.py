@@ -1,0 +1,142 @@
+"""Resonances: banks of exponentially decaying sinusoids, built directly as rFFT spectra (pure, differentiable).
+
+A sinusoid h[n] = a r^n sin(theta n), truncated to n < L, has the closed-form DFT (geometric series)
+    H[k] = a / 2i * sum_{z in (q, conj q)} +-(1 - z^L w^L) / (1 - z w),  q = r e^{i theta}, w = e^{-2 pi i k / M},
+so a bank of partials is summed in the frequency domain and multiplied with the excitation's rFFT.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+LN_1000 = math.log(1000.0)
+MAX_PARTIALS = 64
+PARTIAL_CHUNK = 16  # partials evaluated at once: bounds memory at batch x 16 x n_bins
+_GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
+
+
+def t60_to_radius(t60_s: torch.Tensor, sample_rate: int) -> torch.Tensor:
+    """Pole radius r with r^(T60 * sr) = 1e-3 (60 dB down after `t60_s`)."""
+    return torch.exp(-LN_1000 / (t60_s * sample_rate))
+
+
+def harmonic_family(
+    f0_hz: torch.Tensor,
+    n_partials: torch.Tensor,
+    inharmonicity: torch.Tensor,
+    decay_s: torch.Tensor,
+    decay_tilt: torch.Tensor,
+    brightness_hz: torch.Tensor,
+    slope_db_oct: torch.Tensor,
+    odd_even: torch.Tensor,
+    detune_cents: torch.Tensor,
+    sample_rate: int,
+    max_partials: int = MAX_PARTIALS,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Frequencies, T60s and amplitudes of a harmonic family, each (batch, max_partials).
+
+    Partial k sits at k f0 sqrt(1 + B k^2) 2^(detune_cents c_k / 1200) with a fixed spread pattern
+    c_k = sin(k * golden angle); T60_k = decay_s / k^tilt; amplitude k^(slope/6.02) times a steep
+    low-pass 1/sqrt(1 + (f/brightness)^8), even partials times (1 + odd_even). Partials beyond
+    round(n_partials) or near Nyquist get amplitude 0 (`n_partials` is not differentiable).
+
+    Args:
+        all tensors (batch,) in physical units (see `eventcodec.controls`).
+        sample_rate: Hz.
+        max_partials: width of the returned bank.
+    """
+    dtype, dev = f0_hz.dtype, f0_hz.device
+    k = torch.arange(1, max_partials + 1, dtype=dtype, device=dev)
+    spread = torch.sin(k * _GOLDEN_ANGLE)
+
+    def col(x: torch.Tensor) -> torch.Tensor:
+        return x.unsqueeze(-1)
+
+    freq = k * col(f0_hz) * torch.sqrt(1.0 + col(inharmonicity) * k * k)
+    freq = freq * torch.exp2(col(detune_cents) * spread / 1200.0)
+    t60 = col(decay_s) / k ** col(decay_tilt)
+    amp = torch.exp2(torch.log2(k) * col(slope_db_oct) / (20.0 * math.log10(2.0)))
+    amp = amp * torch.rsqrt(1.0 + (freq / col(brightness_hz)) ** 8)
+    even = (k % 2 == 0).to(dtype)
+    amp = amp * (1.0 + even * col(odd_even))
+    active = (k <= col(torch.round(n_partials)).detach()).to(dtype)
+    nyq = 0.5 * sample_rate
+    amp = amp * active * torch.sigmoid((0.95 * nyq - freq) / (0.005 * nyq))
+    return torch.clamp(freq, max=0.999 * nyq), t60, amp
+
+
+def unit_energy_gain(t60_s: torch.Tensor, amp: torch.Tensor, sample_rate: int) -> torch.Tensor:
+    """1 / sqrt(energy) of the untruncated bank, cross terms neglected: (batch,) from (batch, n_partials).
+
+    Energy of a r^n sin(theta n) ~= a^2 / (2 (1 - r^2)); independent of any render length.
+    """
+    r = t60_to_radius(t60_s, sample_rate)
+    energy = (amp * amp / (2.0 * -torch.expm1(2.0 * torch.log(r)))).sum(-1)
+    return torch.rsqrt(energy + 1e-12)
+
+
+def damped_sinusoid_spectrum(
+    freq_hz: torch.Tensor,
+    t60_s: torch.Tensor,
+    amp: torch.Tensor,
+    n_fft: int,
+    length: int,
+    sample_rate: int,
+) -> torch.Tensor:
+    """rFFT of sum_p amp_p r_p^n sin(2 pi f_p n / sr) for 0 <= n < length, zero-padded to n_fft.
+
+    Args:
+        freq_hz, t60_s, amp: (batch, n_partials) partial frequencies, T60s and amplitudes.
+        n_fft: FFT size M (>= length).
+        length: truncation L in samples.
+        sample_rate: Hz.
+
+    Returns:
+        complex (batch, n_fft // 2 + 1) spectrum, dtype matching the inputs.
+    """
+    dtype, dev = freq_hz.dtype, freq_hz.device
+    n_bins = n_fft // 2 + 1
+    kk = torch.arange(n_bins, dtype=torch.int64, device=dev)
+    omega = (2.0 * math.pi / n_fft) * kk.to(torch.float64)
+    omega_l = (2.0 * math.pi / n_fft) * ((kk * length) % n_fft).to(torch.float64)  # omega * L mod 2 pi, exact
+    omega, omega_l = omega.to(dtype), omega_l.to(dtype)
+    # per-partial quantities in float64: L theta mod 2 pi and 1 - r need the precision
+    theta = (2.0 * math.pi / sample_rate) * freq_hz.to(torch.float64)
+    log_r = -LN_1000 / (t60_s.to(torch.float64) * sample_rate)
+    one_minus_r = (-torch.expm1(log_r)).to(dtype)
+    r = torch.exp(log_r).to(dtype)
+    r_l = torch.exp(log_r * length).to(dtype)
+    theta_l = torch.remainder(theta * length, 2.0 * math.pi).to(dtype)
+    theta = theta.to(dtype)
+    out = torch.zeros(freq_hz.shape[0], n_bins, dtype=torch.complex128 if dtype == torch.float64 else torch.complex64,
+                      device=dev)
+    for p0 in range(0, freq_hz.shape[-1], PARTIAL_CHUNK):
+        sl = slice(p0, p0 + PARTIAL_CHUNK)
+
+        def col(x: torch.Tensor, s: slice = sl) -> torch.Tensor:
+            return x[:, s].unsqueeze(-1)
+
+        terms = []
+        for sign in (1.0, -1.0):
+            delta = sign * col(theta) - omega
+            den = torch.complex(col(one_minus_r) + 2.0 * col(r) * torch.sin(0.5 * delta) ** 2,
+                                -col(r) * torch.sin(delta))
+            psi = sign * col(theta_l) - omega_l
+            num = torch.complex(1.0 - col(r_l) * torch.cos(psi), -col(r_l) * torch.sin(psi))
+            terms.append(num / den)
+        # (S(q) - S(conj q)) / 2i, weighted by amplitudes and summed over partials
+        out = out + ((terms[0] - terms[1]) * (col(amp) * -0.5j)).sum(-2)
+    return out
+
+
+def damped_sinusoid_reference(
+    freq_hz: torch.Tensor, t60_s: torch.Tensor, amp: torch.Tensor, length: int, sample_rate: int
+) -> torch.Tensor:
+    """Time-domain reference of the same bank: (batch, length) = sum_p amp_p r_p^n sin(theta_p n)."""
+    n = torch.arange(length, dtype=torch.float64, device=freq_hz.device)
+    theta = (2.0 * math.pi / sample_rate) * freq_hz.to(torch.float64).unsqueeze(-1)
+    r = t60_to_radius(t60_s.to(torch.float64), sample_rate).unsqueeze(-1)
+    h = amp.to(torch.float64).unsqueeze(-1) * r**n * torch.sin(theta * n)
+    return h.sum(-2).to(freq_hz.dtype)

@@ -1,0 +1,41 @@
+"""Scheduling: FFT sizes, fractional (sub-sample) shifts as phase ramps, render-length buckets (pure)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.fft
+import torch
+
+MAX_SHIFT = 128  # |shift_samples| bound from the controls table
+PRE_ROLL = MAX_SHIFT  # samples rendered before the event time so negative shifts are kept in decoding
+MIN_BUCKET_LOG2 = 9
+
+
+def fft_size(n_samples: int) -> int:
+    """FFT size M >= 2 n + 2 * MAX_SHIFT: linear convolutions of two n-sample signals, shifted by up to
+    +-MAX_SHIFT, never wrap into the first n output samples."""
+    return int(scipy.fft.next_fast_len(2 * n_samples + 2 * MAX_SHIFT, real=True))
+
+
+def shift_ramp(shift_samples: torch.Tensor, n_fft: int) -> torch.Tensor:
+    """exp(-2 pi i k s / M): multiplying an rFFT by it delays the signal by s samples (fractional, circular).
+
+    Args:
+        shift_samples: (batch,) delays in samples (negative advances).
+        n_fft: FFT size M.
+
+    Returns:
+        complex (batch, n_fft // 2 + 1).
+    """
+    k = torch.arange(n_fft // 2 + 1, dtype=shift_samples.dtype, device=shift_samples.device)
+    phase = (-2.0 * math.pi / n_fft) * k * shift_samples.unsqueeze(-1)
+    return torch.polar(torch.ones_like(phase), phase)
+
+
+def bucket_length(n_samples: np.ndarray) -> np.ndarray:
+    """Render lengths for decoding: the smallest 2^k - PRE_ROLL >= n (so the FFT size is exactly 2^(k+1))."""
+    n = np.maximum(np.asarray(n_samples, dtype=np.int64) + PRE_ROLL, 2**MIN_BUCKET_LOG2)
+    k = np.ceil(np.log2(n)).astype(np.int64)
+    return (np.int64(1) << k) - PRE_ROLL
