@@ -12,7 +12,7 @@ from eventcodec.errors import EventCodecError
 # Each module defines `register(subparsers)`, adding subcommands whose `func(args) -> int` runs them.
 COMMAND_MODULES: tuple[str, ...] = (
     "eventcodec.cli.files", "eventcodec.cli.codec",
-    "eventcodec.cli.batch", "eventcodec.cli.edit", "eventcodec.cli.plot",
+    "eventcodec.cli.batch", "eventcodec.cli.edit", "eventcodec.cli.plot", "eventcodec.cli.explain",
 )
 
 
