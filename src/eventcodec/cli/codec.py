@@ -38,8 +38,7 @@ def _say(args: argparse.Namespace, text: str) -> None:
 
 def encode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None:
     """Encode audio file `source` to .evc `output` with the options in `args`."""
-    import soundfile as sf
-
+    from eventcodec.audio import iter_blocks
     from eventcodec.codec import encode_file
     from eventcodec.encode import EncodeOptions, available
     from eventcodec.fileio import write_bytes_atomic
@@ -48,11 +47,12 @@ def encode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None
     if not source.is_file():
         raise AudioError(f"no such file: {source}")
     check_output(output, source)
+    blocks = iter_blocks(source)  # a cheap probe: unreadable or empty audio fails here, before any encoder runs
     try:
-        if sf.info(str(source)).frames == 0:
+        if next(blocks, None) is None:
             raise AudioError(f"no audio samples in {source.name}")
-    except (sf.LibsndfileError, RuntimeError, TypeError):
-        pass  # not a libsndfile format: the ffmpeg path reports what it finds
+    finally:
+        blocks.close()
     names = available()
     if not names:
         raise EventCodecError("no encoder is installed")
