@@ -124,8 +124,7 @@ def apply_op(events: EventSet, op: str, value: str, where: str | None, pool: Seq
         path, _, offset = value.partition("@")
         return edit.mix(events, read_events(path), _number(offset or "0", "--mix"))
     if op == "replace":
-        index = _integer(value, "--replace-with-neighbour")
-        return _replace_with_neighbour(events, index, pool)
+        return _replace_with_neighbour(events, _integer(value, "--replace-with-neighbour"), pool)
     raise AssertionError(op)
 
 
@@ -194,7 +193,7 @@ def run_neighbours(args: argparse.Namespace) -> int:
 
 def render_one(events: EventSet, index: int, stage: str = "output") -> Any:
     """One event alone, rendered to (n_samples,) audio at one decoder stage (`STAGES`)."""
-    from eventcodec.viz.stages import event_stages
+    from eventcodec.edit.render import event_stages
 
     return event_stages(events, index)[stage]
 
@@ -205,10 +204,9 @@ def run_render_event(args: argparse.Namespace) -> int:
     events = read_events(args.input)
     if Path(args.output).suffix.lower() != ".wav":
         raise EventCodecError(f"cannot write {args.output}: render-event writes a .wav file")
-    write_events_guard = [args.input]
     from eventcodec.fileio import same_file
 
-    if any(same_file(p, args.output) for p in write_events_guard):
+    if same_file(args.input, args.output):
         raise EventCodecError("refusing to overwrite the input")
     save_wav(args.output, render_one(events, args.index, args.stage), events.sample_rate)
     return 0

@@ -190,7 +190,7 @@ def room_index(room: str | int) -> int:
     Raises:
         EventCodecError: an unknown name or an index out of range.
     """
-    names = _room_names()
+    names = room_names()
     if isinstance(room, str) and not room.strip().isdigit():
         lowered = [n.lower() for n in names]
         if room.lower() not in lowered:
@@ -203,7 +203,8 @@ def room_index(room: str | int) -> int:
     return idx
 
 
-def _room_names() -> list[str]:
+def room_names() -> list[str]:
+    """Names of the synth's room bank, in `room_id` order (empty when the synth is not installed)."""
     try:
         from eventcodec.synth.rooms import ROOM_NAMES
     except ImportError:

@@ -32,6 +32,16 @@ def _format(value: float, unit: str) -> str:
     return f"{text} {unit}" if unit and unit != "index" else text
 
 
+def _room_suffix(name: str, value: float) -> str:
+    if name != "room_id":
+        return ""
+    from eventcodec.edit.ops import room_names
+
+    names = room_names()
+    i = round(value)
+    return f" ({names[i]})" if 0 <= i < len(names) else ""
+
+
 def _group_colours() -> list[str]:
     starts = {controls.index_of(name): colour for name, _, colour in GROUPS}
     colours, current = [], "tab:gray"
@@ -78,10 +88,11 @@ def plot_controls(
         handles.append(ax.barh(y, reference.vectors[reference_index], fill=False, edgecolor="black", height=0.7,
                                linewidth=1.0, label=f"reference event {reference_index}"))
     for i, c in enumerate(controls.CONTROLS):
-        ax.text(min(u[i], 1.0) + 0.01, i, _format(phys[i], c.unit), va="center", fontsize=8)
+        ax.text(1.02, i, _format(phys[i], c.unit) + _room_suffix(c.name, phys[i]), va="center", fontsize=8)
+    ax.axvline(1.0, color="black", linewidth=0.6)
     ax.set_yticks(y, [f"{c.name} [{c.unit}]" if c.unit else c.name for c in controls.CONTROLS], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlim(0, 1.25)
+    ax.set_xlim(0, 1.3)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["min", "", "mid", "", "max"])
     ax.set_xlabel("position in the control's range (log scale for log controls); value printed in its unit")
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title="synth stage")

@@ -30,10 +30,10 @@ def tsne(vectors: np.ndarray, n_components: int, space: str = "controls", seed: 
     neighbour distance). t-SNE with perplexity min(30, (n - 1) / 3) (always < n); with fewer than
     `MIN_TSNE_POINTS` events it falls back to PCA, and a single event sits at 0.5.
     """
-    x = features(np.asarray(vectors, dtype=np.float64).reshape(len(vectors), -1), space)
-    n = len(x)
+    n = len(vectors)
     if n == 0:
         return np.zeros((0, n_components))
+    x = features(np.asarray(vectors, dtype=np.float64).reshape(n, -1), space)
     if n < MIN_TSNE_POINTS:
         return _unit_scale(_pca(x, n_components))
     from sklearn.manifold import TSNE

@@ -1,0 +1,81 @@
+"""The figures on hand-built sets: they draw what they claim, handle tiny sets, and save PNG/SVG."""
+
+import numpy as np
+import pytest
+
+from eventcodec import controls
+from eventcodec.errors import EventCodecError
+from eventcodec.types import EventSet
+from eventcodec.viz import plot_controls, plot_event_map, plot_timeline
+from eventcodec.viz._mpl import save
+from eventcodec.viz.embed import tsne
+
+pytest.importorskip("matplotlib")
+pytest.importorskip("sklearn")
+
+
+def _events(n: int, seed: int = 0) -> EventSet:
+    rng = np.random.default_rng(seed)
+    return EventSet(np.sort(rng.integers(0, 44100, n)), rng.uniform(0, 1, (n, 32)), n_samples=44100)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 4, 5, 12])
+def test_tsne_handles_tiny_counts_and_stays_in_unit_range(n):
+    y = tsne(_events(n).vectors, 3)
+    assert y.shape == (n, 3)
+    assert np.all((y >= 0) & (y <= 1))
+
+
+def test_tsne_keeps_clusters_apart():
+    a = _events(20, 1).vectors * 0.1
+    b = 0.9 + _events(20, 2).vectors * 0.1
+    y = tsne(np.concatenate([a, b]), 1)[:, 0]
+    assert abs(y[:20].mean() - y[20:].mean()) > 0.5
+
+
+def test_timeline_draws_one_segment_per_event_with_its_duration(tmp_path):
+    es = _events(12)
+    durations = np.linspace(0.1, 1.2, 12)
+    audio = np.random.default_rng(0).normal(0, 0.1, 44100).astype(np.float32)
+    fig = plot_timeline(es, audio, durations_s=durations)
+    ax2 = fig.axes[-1]
+    segments = ax2.collections[0].get_segments()
+    assert len(segments) == 12
+    lengths = sorted(s[1][0] - s[0][0] for s in segments)
+    np.testing.assert_allclose(lengths, durations, atol=1e-9)
+    assert "frequency (Hz)" in fig.axes[0].get_ylabel()
+    save(fig, tmp_path / "t.png")
+    save(fig, tmp_path / "t.svg")
+    assert (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
+    assert b"<svg" in (tmp_path / "t.svg").read_bytes()[:500]
+    with pytest.raises(EventCodecError, match="png"):
+        save(fig, tmp_path / "t.jpg")
+
+
+def test_timeline_of_no_events_still_draws():
+    fig = plot_timeline(EventSet.empty(22050), np.zeros(22050, np.float32))
+    assert fig.axes[0].get_xlim() == (0.0, 1.0)
+
+
+def test_map_of_two_files_has_a_legend_entry_each_and_tiny_sets_work():
+    fig = plot_event_map([("one", _events(3)), ("two", _events(2, 5))])
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["one", "two"]
+    single = plot_event_map([("solo", _events(1))])
+    assert any("f0_hz" in ax.get_ylabel() for ax in single.axes)  # colourbar
+    with pytest.raises(EventCodecError, match="no events"):
+        plot_event_map([("none", EventSet.empty())])
+
+
+def test_controls_view_labels_units_and_values():
+    es = _events(3)
+    fig = plot_controls(es, 1)
+    ax = fig.axes[0]
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert ticks[controls.index_of("f0_hz")] == "f0_hz [Hz]"
+    bars = [p.get_width() for p in ax.patches[:32]]
+    np.testing.assert_allclose(bars, es.vectors[1], atol=1e-6)
+    f0 = controls.to_physical(es.vectors[1])[controls.index_of("f0_hz")]
+    assert any(t.get_text().startswith(f"{f0:.3g} Hz") for t in ax.texts)
+    with pytest.raises(EventCodecError, match="out of range"):
+        plot_controls(es, 7)
