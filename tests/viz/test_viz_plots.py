@@ -79,3 +79,19 @@ def test_controls_view_labels_units_and_values():
     assert any(t.get_text().startswith(f"{f0:.3g} Hz") for t in ax.texts)
     with pytest.raises(EventCodecError, match="out of range"):
         plot_controls(es, 7)
+
+
+def test_stages_plot_has_one_panel_per_stage_on_a_shared_scale():
+    from eventcodec.viz import plot_stages
+
+    phys = controls.to_physical(controls.default_unit_vector())
+    phys[controls.index_of("room_wet")] = 0.5
+    es = EventSet(np.array([100]), controls.to_unit(phys[None]), n_samples=22050)
+    fig = plot_stages(es, 0, stages=("impulse", "resonance", "room", "output"))
+    panels = [ax for ax in fig.axes if ax.get_title(loc="left")]
+    assert [ax.get_title(loc="left").split(":")[0] for ax in panels] == ["impulse", "resonance", "room", "output"]
+    meshes = [ax.collections[0] for ax in panels]
+    assert {m.get_clim() for m in meshes} == {(-80.0, 0.0)}
+    assert max(float(m.get_array().max()) for m in meshes) == pytest.approx(0.0)
+    with pytest.raises(EventCodecError, match="unknown stage"):
+        plot_stages(es, 0, stages=("nope",))

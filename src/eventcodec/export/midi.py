@@ -2,8 +2,8 @@
 
 Rule (see `edit.pitched` for "pitched"):
 - pitched events -> channel 1 (program 0), note = nearest MIDI note of `f0_hz`, length = the
-  event's audible duration (at least `MIN_NOTE_S`); a note that is re-struck while still sounding
-  is ended at the new onset;
+  event's dry audible duration (to -60 dB, room tail excluded; at least `MIN_NOTE_S`); a note
+  that is re-struck while still sounding is ended at the new onset;
 - unpitched events -> channel 10 (General MIDI drums), 1/32-second hits: kick (36) when their
   centre frequency is below 150 Hz, snare (38) below 2 kHz, closed hi-hat (42) above. The centre
   is `f0_hz` when `tonal_mix >= 0.5`, else the geometric mean of the noise band edges;
@@ -81,8 +81,8 @@ def to_midi(events: EventSet, durations_s: Sequence[float] | np.ndarray | None =
 
     Args:
         events: a controls-space set.
-        durations_s: audible duration (n_events,) in seconds of each event; None computes it with the
-            synthesizer (`edit.durations.audible_durations_s`).
+        durations_s: audible duration (n_events,) in seconds of each event; None asks the synthesizer
+            for the dry (room-less) duration, `edit.durations.audible_durations_s(include_room=False)`.
 
     Raises:
         EventCodecError: a latent set (its pitch is unknown).
@@ -94,7 +94,7 @@ def to_midi(events: EventSet, durations_s: Sequence[float] | np.ndarray | None =
     if durations_s is None:
         from eventcodec.edit.durations import audible_durations_s
 
-        durations_s = audible_durations_s(events)
+        durations_s = audible_durations_s(events, include_room=False)
     mid = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
     meta = mido.MidiTrack()
     meta.append(mido.MetaMessage("set_tempo", tempo=TEMPO_US_PER_BEAT, time=0))
