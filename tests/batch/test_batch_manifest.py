@@ -10,7 +10,7 @@ import pytest
 from eventcodec.batch.jobs import JobResult, sha256_file
 from eventcodec.batch.manifest import Manifest, manifest_name
 from eventcodec.batch.plan import Job, plan_jobs
-from eventcodec.batch.run import remove_stale_parts
+from eventcodec.batch.run import _locked, remove_stale_parts
 from eventcodec.errors import EventCodecError
 from eventcodec.fileio import write_bytes_atomic
 
@@ -124,3 +124,13 @@ def test_only_our_stale_part_files_are_removed(tmp_path: Path) -> None:
         p.write_bytes(b"")
     assert remove_stale_parts(tmp_path, "encode") == 2
     assert [p.exists() for p in ours + theirs] == [False, False, True, True, True]
+
+
+def test_second_run_on_the_same_folder_is_refused(tmp_path: Path) -> None:
+    with _locked(tmp_path, "encode"):
+        with pytest.raises(EventCodecError, match="another encode-many run"), _locked(tmp_path, "encode"):
+            pass
+        with _locked(tmp_path, "decode"):  # encode and decode runs keep separate manifests
+            pass
+    with _locked(tmp_path, "encode"):  # released when the first run ends
+        pass

@@ -139,15 +139,16 @@ def _execute(runner: Runner, manifest: Manifest, todo: list[Job], summary: Batch
              progress: bool) -> None:
     from tqdm import tqdm
 
-    last_save = time.monotonic()
+    last_save, processed = time.monotonic(), 0
     bar = tqdm(total=sum(j.size_bytes for j in todo), unit="B", unit_scale=True, desc=summary.kind,
                disable=not progress, dynamic_ncols=True)
     try:
         for job, result in runner.run(todo):
             manifest.record(job, result)
             _count(result, summary)
+            processed += 1
             bar.update(job.size_bytes)
-            bar.set_postfix_str(f"{summary.n_done_now}/{len(todo)} files, {summary.n_failed} failed")
+            bar.set_postfix_str(f"{processed}/{len(todo)} files, {summary.n_failed} failed")
             if time.monotonic() - last_save > MANIFEST_SAVE_INTERVAL_S:
                 manifest.save()
                 last_save = time.monotonic()
@@ -196,5 +197,6 @@ def run_batch(kind: Kind, in_dir: str | os.PathLike[str], out_dir: str | os.Path
                 manifest.save()
                 runner.close()
     _totals(manifest, jobs, summary)
+    summary.failures.sort()
     summary.wall_s = time.perf_counter() - t0
     return summary

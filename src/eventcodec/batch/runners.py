@@ -99,7 +99,8 @@ class DaskRunner:
     (a shared file system).
     """
 
-    def __init__(self, scheduler: str | None = None, n_workers: int | None = None) -> None:
+    def __init__(self, scheduler: str | None = None, n_workers: int | None = None,
+                 connect_timeout_s: float = 20.0) -> None:
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError:
@@ -107,15 +108,16 @@ class DaskRunner:
         self._cluster: Any = None
         try:
             if scheduler:
-                self._client = Client(scheduler, timeout="20s")
+                self._client = Client(scheduler, timeout=f"{connect_timeout_s}s")
             else:
                 n = n_workers or default_workers()
                 self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                              dashboard_address=None, silence_logs=logging.ERROR)
                 self._client = Client(self._cluster)
-        except OSError as e:
+        except (OSError, RuntimeError) as e:  # distributed raises both for unreachable or failed clusters
             self.close()
-            raise EventCodecError(f"cannot connect to Dask scheduler {scheduler}: {e}") from None
+            what = f"connect to Dask scheduler {scheduler}" if scheduler else "start a local Dask cluster"
+            raise EventCodecError(f"cannot {what}: {e}") from None
         self.n_workers = max(1, sum(self._client.nthreads().values()))
         where = scheduler or "a local Dask cluster"
         self.description = f"{self.n_workers} Dask worker thread{'s' if self.n_workers > 1 else ''} on {where}"
@@ -146,7 +148,7 @@ class DaskRunner:
             yield job, result
 
     def close(self) -> None:
-        client = getattr(self, "_client", None)
+        client: Any = getattr(self, "_client", None)
         if client is not None:
             client.close()
         if self._cluster is not None:

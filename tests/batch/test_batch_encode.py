@@ -1,0 +1,104 @@
+"""encode-many / decode-many on a small mixed library, with the real encoder and synthesizer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from batch_clips import write_bad_files, write_clip
+
+from eventcodec.batch import BatchConfig, decode_many, encode_many
+from eventcodec.cli.main import main
+from eventcodec.encode import EncodeOptions
+from eventcodec.errors import EventCodecError
+from eventcodec.types import EventSet
+
+ENCODER = "abs"
+GOOD = ["a.flac", "album/b.wav", "album/disc 2/c.flac"]
+BAD = ["bad/corrupt.flac", "bad/empty.wav", "bad/notes.mp3"]
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, int]:
+    """A library of 3 good clips and 3 bad files, encoded once by the CLI with 2 local workers."""
+    root = tmp_path_factory.mktemp("lib")
+    for i, rel in enumerate(GOOD):
+        write_clip(root / "in" / rel, seconds=1.0 + 0.5 * i, f0_hz=180.0 * (i + 1), seed=i)
+    write_bad_files(root / "in" / "bad")
+    (root / "in" / "cover.jpg").write_bytes(b"\xff\xd8 not audio but not an audio extension either")
+    rc = main(["encode-many", str(root / "in"), str(root / "out"), "--encoder", ENCODER, "--quality", "fast",
+               "--workers", "2", "--quiet"])
+    return root / "in", root / "out", rc
+
+
+def test_good_files_encode_bad_ones_are_listed_and_exit_says_so(library: tuple[Path, Path, int],
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    src, out, rc = library
+    assert rc == 1
+    for rel in GOOD:
+        events = EventSet.from_bytes((out / rel).with_suffix(".evc").read_bytes())
+        assert events.n_samples == sf.info(str(src / rel)).frames
+    manifest = json.loads((out / "encode-manifest.json").read_text())["files"]
+    assert sorted(manifest) == sorted(GOOD + BAD)
+    assert all(manifest[rel]["status"] == "done" for rel in GOOD)
+    reasons = {rel: manifest[rel]["error"] for rel in BAD}
+    assert all(manifest[rel]["status"] == "failed" for rel in BAD)
+    assert "empty" in reasons["bad/empty.wav"]
+    assert "cannot read" in reasons["bad/corrupt.flac"] and "cannot read" in reasons["bad/notes.mp3"]
+    assert all(r and "\n" not in r for r in reasons.values())
+    assert not list(out.rglob("*.part")) and not (out / "bad").exists()
+
+
+def test_rerun_skips_done_files_and_reports_failures(library: tuple[Path, Path, int],
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    src, out, _ = library
+    evcs = sorted(out.rglob("*.evc"))
+    mtimes = [p.stat().st_mtime_ns for p in evcs]
+    capsys.readouterr()
+    rc = main(["encode-many", str(src), str(out), "--encoder", ENCODER, "--quality", "fast", "--workers", "1",
+               "--quiet"])
+    text = capsys.readouterr().out
+    assert rc == 1
+    assert "6 found, 0 encoded now, 3 already done, 3 failed" in text
+    assert all(f"FAILED {rel}:" in text for rel in BAD)
+    assert [p.stat().st_mtime_ns for p in evcs] == mtimes
+
+
+def test_settings_change_reencodes(tmp_path: Path) -> None:
+    good_only = tmp_path / "good"
+    write_clip(good_only / "x.flac", seconds=1.0, seed=5)
+    options = EncodeOptions(quality="fast")
+    first = encode_many(good_only, tmp_path / "o", ENCODER, options, BatchConfig(workers=1, progress=False))
+    data = (tmp_path / "o" / "x.evc").read_bytes()
+    again = encode_many(good_only, tmp_path / "o", ENCODER, options, BatchConfig(workers=1, progress=False))
+    assert (first.n_done_now, again.n_done_now, again.n_skipped) == (1, 0, 1)
+    reseeded = encode_many(good_only, tmp_path / "o", ENCODER, EncodeOptions(quality="fast", seed=1),
+                           BatchConfig(workers=1, progress=False))
+    assert reseeded.n_done_now == 1 and reseeded.n_failed == 0
+    assert first.mean_bitrate_kbps > 0 and first.audio_s == pytest.approx(1.0, abs=1e-3)
+    assert len(data) == first.bytes_out
+
+
+def test_decode_many_renders_every_evc(library: tuple[Path, Path, int], tmp_path: Path) -> None:
+    _, out, _ = library
+    summary = decode_many(out, tmp_path / "wav", BatchConfig(workers=2, progress=False))
+    assert (summary.n_files, summary.n_done_now, summary.n_failed) == (3, 3, 0)
+    for rel in GOOD:
+        events = EventSet.from_bytes((out / rel).with_suffix(".evc").read_bytes())
+        audio, sr = sf.read(str((tmp_path / "wav" / rel).with_suffix(".wav")))
+        assert sr == events.sample_rate and len(audio) == events.n_samples
+        assert np.all(np.isfinite(audio))
+
+
+def test_bad_encoder_folder_or_workers_are_one_line_errors(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    write_clip(tmp_path / "in" / "x.wav")
+    assert main(["encode-many", str(tmp_path / "in"), str(tmp_path / "out"), "--encoder", "nope"]) == 2
+    assert "unknown encoder 'nope'" in capsys.readouterr().err
+    assert main(["encode-many", str(tmp_path / "missing"), str(tmp_path / "out")]) == 2
+    assert main(["decode-many", str(tmp_path / "in"), str(tmp_path / "o"), "--workers", "0"]) == 2
+    with pytest.raises(EventCodecError, match="not a folder"):
+        decode_many(tmp_path / "in" / "x.wav", tmp_path / "o")
