@@ -19,7 +19,7 @@ from eventcodec.errors import EventCodecError
 from eventcodec.types import EventSet
 from eventcodec.web import edits, media, render, uploads
 from eventcodec.web.app import Studio
-from eventcodec.web.jobs import FINAL, Job
+from eventcodec.web.jobs import FINAL, Job, encode_argv
 from eventcodec.web.schemas import (
     AudioInfo,
     ControlView,
@@ -91,9 +91,9 @@ def _download_name(session: Session, ext: str) -> dict[str, str]:
 @router.get("/schema", response_model=SchemaView)
 def schema() -> SchemaView:
     """The 32 controls (names, units, bounds) and the room names."""
-    from eventcodec.edit.ops import N_ROOMS, _room_names
+    from eventcodec.edit.ops import N_ROOMS, room_names
 
-    rooms = _room_names() or [f"room {i}" for i in range(N_ROOMS)]
+    rooms = room_names() or [f"room {i}" for i in range(N_ROOMS)]
     return SchemaView(controls=[ControlView(**row) for row in controls.schema_json()],  # type: ignore[arg-type]
                       rooms=rooms)
 
@@ -199,7 +199,8 @@ def start_encode(sid: SessionId, body: EncodeRequest, st: StudioDep) -> JobInfo:
     if session.audio_path is None:
         raise EventCodecError("upload audio (or pick the example) before encoding")
     out = session.folder / f"encode-{body.quality}.evc"
-    job = st.jobs.submit(sid, session.audio_path, out, st.encoder, body.quality, body.clip_s)
+    argv = encode_argv(session.audio_path, out, st.encoder, body.quality, body.clip_s, st.limits.encode_threads)
+    job = st.jobs.submit(sid, argv, out)
     return JobInfo(**job.snapshot())  # type: ignore[arg-type]
 
 

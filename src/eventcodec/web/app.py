@@ -53,6 +53,33 @@ class Studio:
         self.sessions.close()
 
 
+class BodyLimit:
+    """ASGI middleware refusing oversized bodies up front: raw uploads up to `upload_bytes`, others 1 MiB.
+
+    Upload routes also count the bytes they stream (a client may send no Content-Length); other routes
+    must declare their length when they send a body.
+    """
+
+    def __init__(self, app: ASGIApp, upload_bytes: int) -> None:
+        self.app = app
+        self.upload_bytes = upload_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
+            headers = {k.lower(): v for k, v in scope.get("headers", [])}
+            path: str = scope.get("path", "")
+            is_upload = path.endswith(("/audio", "/evc"))
+            limit = self.upload_bytes if is_upload else 2**20
+            length = headers.get(b"content-length", b"")
+            if length.isdigit() and int(length) > limit:
+                await _error(413, f"request body too large: the limit is {limit // 2**20} MiB")(scope, receive, send)
+                return
+            if not is_upload and not length and b"chunked" in headers.get(b"transfer-encoding", b""):
+                await _error(411, "send a Content-Length with this request")(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 class SecurityHeaders:
     """ASGI middleware adding the strict CSP and friends to every HTTP response."""
 
@@ -137,6 +164,7 @@ def create_app(limits: Limits | None = None, encoder: str = "abs", example: Path
 
     app.include_router(router)
     app.mount("/", StaticFiles(directory=STATIC, html=True), name="static")
+    app.add_middleware(BodyLimit, upload_bytes=studio.limits.max_upload_bytes)
     app.add_middleware(SecurityHeaders)
     return app
 

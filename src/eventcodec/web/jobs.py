@@ -37,7 +37,6 @@ class Job:
 
     id: str
     session_id: str
-    in_path: Path
     out_path: Path
     argv: list[str]
     state: State = "queued"
@@ -54,6 +53,14 @@ class Job:
         """What a client sees: state, progress in [0, 1], a message, the error if any."""
         return {"job_id": self.id, "state": self.state, "progress": round(self.progress, 4),
                 "message": self.message, "error": self.error, "n_events": self.n_events}
+
+
+def encode_argv(in_path: Path, out_path: Path, encoder: str, quality: str, clip_s: float | None,
+                threads: int) -> list[str]:
+    """The command line of an encode worker (`eventcodec.web.worker`)."""
+    argv = [sys.executable, "-m", "eventcodec.web.worker", str(in_path), str(out_path),
+            "--encoder", encoder, "--quality", quality, "--threads", str(threads)]
+    return argv + (["--clip-s", repr(float(clip_s))] if clip_s else [])
 
 
 def parse_progress(line: str) -> tuple[float, str] | None:
@@ -86,19 +93,18 @@ class JobManager:
         self._watchdog = threading.Thread(target=self._watch, name="studio-watchdog", daemon=True)
         self._watchdog.start()
 
-    def submit(self, session_id: str, in_path: Path, out_path: Path, encoder: str, quality: str,
-               clip_s: float | None) -> Job:
-        """Queue an encode; a session's earlier unfinished job is cancelled. BusyError when the queue is full."""
+    def submit(self, session_id: str, argv: list[str], out_path: Path) -> Job:
+        """Queue a worker command that writes `out_path`; a session's unfinished job is cancelled first.
+
+        Raises:
+            BusyError: `max_queued_jobs` are already waiting.
+        """
         self.cancel_session(session_id)
         with self._lock:
             waiting = sum(j.state == "queued" for j in self._jobs.values())
             if waiting >= self.limits.max_queued_jobs:
                 raise BusyError("the studio is busy: too many encodes are waiting, try again in a minute")
-            argv = [sys.executable, "-m", "eventcodec.web.worker", str(in_path), str(out_path),
-                    "--encoder", encoder, "--quality", quality, "--threads", str(self.limits.encode_threads)]
-            if clip_s:
-                argv += ["--clip-s", repr(float(clip_s))]
-            job = Job(id=new_id(), session_id=session_id, in_path=in_path, out_path=out_path, argv=argv)
+            job = Job(id=new_id(), session_id=session_id, out_path=out_path, argv=argv)
             self._jobs[job.id] = job
         threading.Thread(target=self._run, args=(job,), name=f"studio-job-{job.id[:6]}", daemon=True).start()
         return job
@@ -210,7 +216,7 @@ class JobManager:
     @staticmethod
     def _apply_line(job: Job, line: str, tail: list[str]) -> None:
         line = line.strip()
-        if not line:
+        if not line or job.cancelled.is_set():  # keep the cancel reason as the last word
             return
         if line.startswith("::stage "):
             stage = line[8:]

@@ -33,32 +33,35 @@ def _check(events: EventSet, index: int) -> None:
 
 
 def event_length(events: EventSet, index: int) -> int:
-    """Samples to render for one event: its audible duration, at most MAX_EVENT_S."""
-    try:
-        from eventcodec.edit.durations import audible_durations_s
+    """Samples to render for one event: until it falls silent (synth.audible_length), at most MAX_EVENT_S."""
+    from eventcodec.synth import audible_length
 
-        seconds = float(audible_durations_s(events.select(np.array([index])))[0])
-    except (ImportError, EventCodecError):
-        seconds = MAX_EVENT_S
-    return max(256, round(min(max(seconds, 0.05) + 0.05, MAX_EVENT_S) * events.sample_rate))
+    _check(events, index)
+    n = int(np.asarray(audible_length(events.vectors[index : index + 1], events.sample_rate)).reshape(-1)[0])
+    return int(min(max(n, 256), round(MAX_EVENT_S * events.sample_rate)))
 
 
 def single_event(events: EventSet, index: int) -> np.ndarray:
-    """One event alone, from its onset: (n,) float32."""
+    """One event alone, from its onset, as `decode` renders it: (n,) float32."""
     from eventcodec.codec import decode
 
-    _check(events, index)
+    n = event_length(events, index)
     one = events.select(np.array([index]))
     start = int(one.times[0])
-    n = event_length(events, index)
     return decode(one.replace(n_samples=max(one.n_samples, start + n)), start_sample=start, n_samples=n)
 
 
 def stages(events: EventSet, index: int) -> dict[str, np.ndarray]:
-    """The decoder stages of one event (Fig. 5): stage name -> (n,) float32 audio."""
-    from eventcodec.synth import render_stages
+    """The decoder stages of one event (Fig. 5), with the noise seed `decode` uses: name -> (n,) float32."""
+    import torch
 
-    _check(events, index)
+    from eventcodec.synth import event_seeds, render_stages
+
+    if events.space != "controls":
+        raise EventCodecError("decoder stages need an event set in the controls space")
     n = event_length(events, index)
-    out = render_stages(events.select(np.array([index])).replace(times=np.zeros(1, np.int64), n_samples=n), 0)
-    return {str(k): np.asarray(v, dtype=np.float32).reshape(-1)[:n] for k, v in dict(out).items()}
+    vectors = events.vectors[index : index + 1]
+    seeds = torch.as_tensor(event_seeds(events.times[index : index + 1], vectors))
+    with torch.no_grad():
+        out = render_stages(torch.as_tensor(vectors), n, seeds)
+    return {str(k): v.reshape(-1).numpy().astype(np.float32) for k, v in out.items()}

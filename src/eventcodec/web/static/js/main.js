@@ -184,6 +184,7 @@ function follow(job) {
     showJob(false);
     if (snap.state === "done") {
       try {
+        if (state.source) $("background").value = "original";
         showView(await state.api.events());
         setStatus(`${snap.n_events} events. Click one to hear it; edit, then ▶ Play.`);
       } catch (err) {
