@@ -175,3 +175,11 @@ def resolve(ref: str) -> Path:
             return d / ref
     where = ", ".join(str(d) for d in search_dirs())
     raise CheckpointError(f"no checkpoint {ref!r} (not a path, and no model with that hash in {where})")
+
+
+def export_model(checkpoint: str | os.PathLike[str], dest_root: str | os.PathLike[str]) -> Path:
+    """Copy a checkpoint's weights and config (no optimizer state) to `dest_root/<hash>/`; returns that folder."""
+    ckpt = load_checkpoint(checkpoint, with_state=False)
+    dest = Path(dest_root) / ckpt.hash
+    save_checkpoint(dest, ckpt.config, ckpt.weights, ckpt.step, extra={"loss": ckpt.extra.get("loss")})
+    return dest

@@ -34,6 +34,8 @@ class ModelConfig:
         head_blocks: residual blocks per MLP head.
         n_heads: MLP heads; the 32 controls are split into this many contiguous groups.
         select_temperature: softmax temperature of the differentiable path through the one-hot selection.
+        control_ranges: (name, lo, hi) limits on the heads' normalised outputs, e.g. ("n_partials", 0, 0.12)
+            caps partials at 8 so a CPU can train; outputs stay valid controls.
     """
 
     n_samples: int = 2**17
@@ -46,6 +48,7 @@ class ModelConfig:
     head_blocks: int = 2
     n_heads: int = 12
     select_temperature: float = 1.0
+    control_ranges: tuple[tuple[str, float, float], ...] = ()
 
     @property
     def n_frames(self) -> int:
@@ -114,8 +117,12 @@ def _build(cls: type, values: dict[str, Any]) -> Any:
     unknown = sorted(set(values) - set(known))
     if unknown:
         raise EventCodecError(f"unknown {cls.__name__} keys: {', '.join(unknown)}")
-    fixed = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
-    return cls(**fixed)
+    return cls(**{k: _tuples(v) for k, v in values.items()})
+
+
+def _tuples(value: Any) -> Any:
+    """JSON/TOML lists -> tuples, recursively (frozen dataclasses hold tuples)."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, list | tuple) else value
 
 
 def config_dirs() -> list[Path]:

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from eventcodec.controls import N_CONTROLS, default_unit_vector
+from eventcodec.controls import N_CONTROLS, default_unit_vector, index_of
 from eventcodec.model.config import ModelConfig
 
 
@@ -49,6 +49,8 @@ class ControlHeads(nn.Module):
     """The decoder's heads: latent (..., 32) -> controls (..., 32) in [0, 1]."""
 
     order: torch.Tensor
+    lo: torch.Tensor
+    hi: torch.Tensor
 
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
@@ -56,14 +58,19 @@ class ControlHeads(nn.Module):
         self.heads = nn.ModuleList(
             MLPHead(cfg.latent_size, cfg.head_hidden, cfg.head_blocks, len(g)) for g in self.groups
         )
-        defaults = np.clip(default_unit_vector(), 0.02, 0.98)
+        lo, hi = np.zeros(N_CONTROLS, np.float32), np.ones(N_CONTROLS, np.float32)
+        for name, low, high in cfg.control_ranges:
+            lo[index_of(name)], hi[index_of(name)] = low, high
+        defaults = np.clip((default_unit_vector() - lo) / (hi - lo), 0.02, 0.98)
         logits = np.log(defaults / (1 - defaults))
         with torch.no_grad():
             for head, g in zip(self.heads, self.groups, strict=True):
                 head.out.weight.mul_(0.1)
                 head.out.bias.copy_(torch.from_numpy(logits[g]))
         self.register_buffer("order", torch.from_numpy(np.argsort(np.concatenate(self.groups))), persistent=False)
+        self.register_buffer("lo", torch.from_numpy(lo), persistent=False)
+        self.register_buffer("hi", torch.from_numpy(hi), persistent=False)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         out = torch.cat([head(z) for head in self.heads], dim=-1)
-        return torch.sigmoid(out[..., self.order])
+        return self.lo + (self.hi - self.lo) * torch.sigmoid(out[..., self.order])

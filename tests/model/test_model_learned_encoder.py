@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+import torch
+
+from eventcodec.codec import decode, encode
+from eventcodec.controls import CONTROLS, default_unit_vector, index_of
+from eventcodec.encode import EncodeOptions
+from eventcodec.errors import EventCodecError
+from eventcodec.model import latent_to_controls
+from eventcodec.model.checkpoint import save_checkpoint
+from eventcodec.model.config import Config, ModelConfig
+from eventcodec.model.model import EventModel
+
+CFG = Config(name="t", model=ModelConfig(n_samples=4096, n_events=3, channels=8, dilations=(1, 2), head_hidden=16,
+                                         head_blocks=1, n_heads=2, control_ranges=(("n_partials", 0.0, 0.1),)))
+
+
+@pytest.fixture
+def checkpoint(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVENTCODEC_MODELS", str(tmp_path / "models"))
+    torch.manual_seed(0)
+    model = EventModel(CFG.model)
+    # a model whose heads ignore the latent and always output a 220 Hz decaying tone like the input's
+    target = default_unit_vector()
+    for name, value in (("amp_db", -6.0), ("f0_hz", 220.0), ("n_partials", 1.0), ("tonal_mix", 0.95),
+                        ("decay_s", 2.3), ("attack_s", 0.001), ("hold_s", 0.01)):
+        target[index_of(name)] = CONTROLS[index_of(name)].to_unit(value)
+    u = np.clip((target - model.heads.lo.numpy()) / (model.heads.hi - model.heads.lo).numpy(), 1e-3, 1 - 1e-3)
+    with torch.no_grad():
+        for head, cols in zip(model.heads.heads, model.heads.groups, strict=True):
+            head.out.weight.zero_()
+            head.out.bias.copy_(torch.from_numpy(np.log(u[cols] / (1 - u[cols]))))
+    digest = save_checkpoint(tmp_path / "ck", CFG, model.state_dict())
+    return tmp_path / "ck", digest, tmp_path
+
+
+def _audio(n=11000):
+    t = np.arange(n) / 22050
+    return (0.8 * np.sin(2 * np.pi * 220 * t) * np.exp(-3 * t)).astype(np.float32)
+
+
+def test_encodes_latent_events_in_streaming_windows_and_decodes(checkpoint):
+    path, digest, tmp = checkpoint
+    events = encode(_audio(), encoder="learned", options=EncodeOptions(checkpoint=str(path)))
+    assert events.space == "latent" and events.model_hash == digest and events.n_samples == 11000
+    assert 1 <= len(events) <= 3 * 6  # at most n_events per half-window hop (6 windows)
+    assert np.all(events.times < 11000) and np.all(events.times % 256 == 0)
+    # the model was copied where decoding finds it by hash
+    assert (tmp / "models" / digest / "model.safetensors").is_file()
+    controls = latent_to_controls(events)
+    assert controls.space == "controls" and np.array_equal(controls.times, events.times)
+    assert controls.vectors.min() >= 0 and controls.vectors.max() <= 1
+    audio = decode(events)
+    assert audio.shape == (11000,) and np.abs(audio).max() > 0
+    assert np.allclose(audio, decode(controls), atol=1e-6)
+
+
+def test_events_per_second_caps_events(checkpoint):
+    path, _, _ = checkpoint
+    events = encode(_audio(), encoder="learned", options=EncodeOptions(checkpoint=str(path), events_per_second=5))
+    assert len(events) <= 6  # one per window
+
+
+def test_missing_or_pickled_checkpoint_is_a_user_error(tmp_path):
+    with pytest.raises(EventCodecError, match="checkpoint"):
+        encode(_audio(), encoder="learned")
+    with pytest.raises(EventCodecError, match="no checkpoint"):
+        encode(_audio(), encoder="learned", options=EncodeOptions(checkpoint=str(tmp_path / "nope")))
+    (tmp_path / "model.pt").write_bytes(b"\x80\x04K\x01.")
+    with pytest.raises(EventCodecError, match="only safetensors"):
+        encode(_audio(), encoder="learned", options=EncodeOptions(checkpoint=str(tmp_path / "model.pt")))
