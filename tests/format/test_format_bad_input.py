@@ -108,9 +108,12 @@ def test_non_json_header_and_nan(good: bytes) -> None:
 def test_value_out_of_range_for_its_bits() -> None:
     from eventcodec.format import payload
 
-    raw = payload.pack(np.array([5]), np.full((1, 32), 2**12 - 1), (12,) * 32)
+    ref = np.zeros(32, np.int64)
+    raw = payload.pack(np.array([5, 9]), np.full((2, 32), 2**12 - 1), (12,) * 32, ref)
     with pytest.raises(FormatError, match="out of range"):
-        payload.unpack(raw, 1, (10,) * 32, 2**16)
+        payload.unpack(raw, 2, (10,) * 32, 2**16, ref)
+    with pytest.raises(FormatError, match="mode"):
+        payload.unpack(raw[:2] + b"\xff" * 8 + raw[10:], 2, (12,) * 32, 2**16, ref)
 
 
 def test_non_bytes_input() -> None:

@@ -61,6 +61,7 @@ class EvcReader:
         self.size = f.seek(0, io.SEEK_END)
         self.header = self._read_header()
         self.offsets, self.counts = self._read_index()
+        self._ref = self.header.quantizer.reference_codes(self.header.space)
 
     def _read(self, offset: int, n: int, what: str) -> bytes:
         if offset < 0 or n < 0 or offset + n > self.size:
@@ -135,7 +136,7 @@ class EvcReader:
             raise FormatError(f"chunk {i} is corrupt (CRC mismatch)")
         bits = self.header.quantizer.bits
         raw = payload.decompress(method, stored, payload.max_raw_size(n_events, bits))
-        times_rel, codes = payload.unpack(raw, n_events, bits, self.header.chunk_samples)
+        times_rel, codes = payload.unpack(raw, n_events, bits, self.header.chunk_samples, self._ref)
         return times_rel + i * self.header.chunk_samples, codes
 
     def read_range(self, first: int, stop: int) -> tuple[np.ndarray, np.ndarray]:

@@ -85,26 +85,43 @@ class Quantizer:
         v = np.asarray(vectors, dtype=np.float32).reshape(-1, VECTOR_SIZE)
         return bool(np.array_equal(self.dequantize(self.quantize(v)), v))
 
+    def reference_codes(self, space: str) -> np.ndarray:
+        """(32,) int64 codes of the values a column most often holds: controls' defaults, or 0 for latents."""
+        if space == "controls":
+            from eventcodec.controls import default_unit_vector
+
+            return self.quantize(default_unit_vector()[None])[0]
+        return self.quantize(np.zeros((1, VECTOR_SIZE)))[0]
+
     def to_json(self) -> dict[str, Any]:
-        return {"bits": list(self.bits), "lo": list(self.lo), "hi": list(self.hi)}
+        """Compact header form: `bits` is one int when all columns agree; `lo`/`hi` are left out when they are
+        the controls-space ranges those bits imply."""
+        obj: dict[str, Any] = {"bits": self.bits[0] if len(set(self.bits)) == 1 else list(self.bits)}
+        if self != controls_quantizer(self.bits):
+            obj["lo"], obj["hi"] = list(self.lo), list(self.hi)
+        return obj
 
     @staticmethod
     def from_json(obj: object) -> Quantizer:
         """Validate and build from the header form; FormatError on anything malformed."""
-        if not isinstance(obj, dict) or set(obj) != {"bits", "lo", "hi"}:
-            raise FormatError("quantizer must be an object with keys bits, lo, hi")
-        cols = []
-        for key in ("bits", "lo", "hi"):
+        if not isinstance(obj, dict) or not ({"bits"} <= set(obj) <= {"bits", "lo", "hi"}) or len(obj) == 2:
+            raise FormatError("quantizer must be an object with keys bits (and lo, hi)")
+        bits = obj["bits"]
+        if isinstance(bits, int) and not isinstance(bits, bool):
+            bits = [bits] * VECTOR_SIZE
+        if not isinstance(bits, list) or len(bits) != VECTOR_SIZE or not all(
+                isinstance(b, int) and not isinstance(b, bool) and 0 <= b <= MAX_BITS for b in bits):
+            raise FormatError(f"quantizer bits must be integers in 0..{MAX_BITS}, one or {VECTOR_SIZE} of them")
+        if "lo" not in obj:
+            return controls_quantizer(bits)
+        ends = []
+        for key in ("lo", "hi"):
             val = obj[key]
-            if not isinstance(val, list) or len(val) != VECTOR_SIZE:
+            if not isinstance(val, list) or len(val) != VECTOR_SIZE or not all(
+                    isinstance(x, int | float) and not isinstance(x, bool) for x in val):
                 raise FormatError(f"quantizer {key} must be a list of {VECTOR_SIZE} numbers")
-            if key == "bits":
-                cols.append(tuple(val))
-            else:
-                if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in val):
-                    raise FormatError(f"quantizer {key} must hold numbers")
-                cols.append(tuple(float(x) for x in val))
-        return Quantizer(*cols)  # type: ignore[arg-type]
+            ends.append(tuple(float(x) for x in val))
+        return Quantizer(tuple(bits), ends[0], ends[1])
 
 
 def _f32_down(x: float) -> float:
