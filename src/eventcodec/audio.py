@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,7 +111,7 @@ def _ffmpeg_blocks(p: Path, block_frames: int) -> tuple[int, int, Iterator[np.nd
 
 def iter_blocks(
     path: str | os.PathLike[str], block_samples: int = BLOCK_SAMPLES, sample_rate: int = SAMPLE_RATE
-) -> Iterator[np.ndarray]:
+) -> Generator[np.ndarray, None, None]:
     """Yield mono float32 blocks at `sample_rate`, reading the file incrementally.
 
     Blocks have `block_samples` samples except the last. Memory stays flat for any length.
