@@ -62,3 +62,11 @@ def real() -> dict[str, Any]:
     audio = audio[: round(REAL_SECONDS * SAMPLE_RATE)]
     events = encode(audio, SAMPLE_RATE, "abs", EncodeOptions(quality="fast"))
     return {"audio": audio, "events": events}
+
+
+@pytest.fixture(scope="session")
+def real_decoded(real: dict[str, Any]) -> np.ndarray:
+    """The decoded audio of the real events (rendered once per session)."""
+    from eventcodec.codec import decode
+
+    return decode(real["events"])
