@@ -38,7 +38,7 @@ class EncodeOptions:
 EncoderFn = Callable[[Iterable[np.ndarray], int, EncodeOptions, bool], EventSet]
 
 # name -> module that defines `encode_blocks` (an EncoderFn); imported lazily so start-up stays fast.
-ENCODER_MODULES: dict[str, str] = {}
+ENCODER_MODULES: dict[str, str] = {"abs": "eventcodec.encode.abs", "learned": "eventcodec.encode.learned"}
 
 
 def available() -> list[str]:

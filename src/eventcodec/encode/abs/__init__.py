@@ -1,0 +1,81 @@
+"""Analysis-by-synthesis encoder (`abs`, the default): matching pursuit with the synthesizer as dictionary.
+
+Streams the input in the paper's windows (analyse 2^17 samples, commit events starting in the first
+2^16, hop 2^16); tails of committed events are carried into the next window as expected power, so
+window borders leave no seams. Within a window, `pursuit.pursue` adds events greedily, re-fits their
+gains jointly and drops redundant ones, and stops when the residual is inaudible or the budget is spent.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import asdict
+
+import numpy as np
+import torch
+
+from eventcodec import controls
+from eventcodec.encode import EncodeOptions
+from eventcodec.encode.abs.budget import Budget
+from eventcodec.encode.abs.pursuit import pursue
+from eventcodec.encode.abs.settings import settings_for
+from eventcodec.encode.abs.spectra import N_BINS, PAD_FRAMES, frame_weights, power_spectrogram
+from eventcodec.encode.abs.stopping import StopRule
+from eventcodec.encode.abs.stream import HOP_SAMPLES, WINDOW_SAMPLES, analysis_windows
+from eventcodec.types import SAMPLE_RATE, EventSet
+
+HOP_FRAMES = HOP_SAMPLES // 256
+WINDOW_FRAMES = WINDOW_SAMPLES // 256
+CARRY_FRAMES = WINDOW_FRAMES + 1024  # tails up to ~12 s past the window are carried
+
+
+def encode_blocks(blocks: Iterable[np.ndarray], n_samples: int, options: EncodeOptions, progress: bool) -> EventSet:
+    """Encode mono float32 blocks at 22050 Hz (any sizes, `n_samples` in all) to a controls-space EventSet."""
+    from tqdm import tqdm
+
+    settings = settings_for(options)
+    torch.set_num_threads(min(2, torch.get_num_threads()))
+    carry = np.zeros((N_BINS, CARRY_FRAMES), np.float32)
+    budget = Budget(settings)
+    all_times: list[np.ndarray] = []
+    all_vectors: list[np.ndarray] = []
+    total = 0
+    n_windows = max(1, math.ceil(max(n_samples - WINDOW_SAMPLES, 0) / HOP_SAMPLES) + 1)
+    bar = tqdm(total=n_windows, unit="win", desc="encode", disable=not progress, leave=False)
+    for win in analysis_windows(blocks):
+        total = win.start + win.n_valid
+        with torch.no_grad():
+            target = power_spectrogram(torch.from_numpy(win.audio)).numpy()
+        n_frames = target.shape[1]
+        commit_frames = min(n_frames, math.ceil(win.commit_samples / 256))
+        weights = frame_weights(n_frames, commit_frames, win.final)
+        base = np.maximum(target - carry[:, :n_frames], 0.0)
+        stop = StopRule.for_window(target, weights, settings.stop_rel_db, settings.stop_abs_db,
+                                   settings.min_gain_db)
+        found = pursue(target, base, weights, commit_frames, budget.allowance(win.commit_samples), settings, stop)
+        times = np.array([win.start + 256 * ev.frame for ev in found], np.int64)
+        vectors = np.stack([ev.vector for ev in found]) if found else np.zeros((0, 32), np.float32)
+        keep = times < max(total, 1)
+        times, vectors = times[keep], vectors[keep]
+        for ev, k in zip(found, keep, strict=True):
+            if k:
+                _add(carry, ev.power, ev.frame - PAD_FRAMES)
+        budget.spend(win.commit_samples, times, vectors)
+        all_times.append(times)
+        all_vectors.append(vectors)
+        carry[:, :-HOP_FRAMES] = carry[:, HOP_FRAMES:].copy()
+        carry[:, -HOP_FRAMES:] = 0.0
+        bar.update(1)
+    bar.close()
+    times = np.concatenate(all_times) if all_times else np.zeros(0, np.int64)
+    vectors = np.concatenate(all_vectors) if all_vectors else np.zeros((0, 32), np.float32)
+    meta = {"encoder": "abs", "quality": options.quality, "settings": asdict(settings)}
+    return EventSet(times, np.clip(vectors, 0.0, 1.0), sample_rate=SAMPLE_RATE, n_samples=max(n_samples, total),
+                    space="controls", model_hash=controls.schema_hash(), meta=meta)
+
+
+def _add(dst: np.ndarray, src: np.ndarray, first: int) -> None:
+    lo, hi = max(first, 0), min(first + src.shape[-1], dst.shape[-1])
+    if hi > lo:
+        dst[:, lo:hi] += src[:, lo - first : hi - first]

@@ -1,0 +1,196 @@
+"""Where to place the next event and what it should sound like, read off the residual power spectrogram.
+
+Pure numpy functions on a residual `(1025, n_frames)` power spectrogram (n_fft 2048, hop 256, 22050 Hz):
+an onset-aware choice of the next onset, pitch by harmonic sum with a penalty for energy between
+harmonics (which stops sub-harmonic locking), and envelope / spectral-shape estimates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from eventcodec.encode.abs.spectra import BIN_HZ, N_BINS
+
+FRAME_S = 256 / 22050.0
+F0_MIN_HZ = 27.5
+F0_MAX_HZ = 4186.0
+HARMONIC_FMAX_HZ = 8000.0
+F0_STEPS_PER_OCTAVE = 36
+EXPLAIN_FRAMES = 24  # ~0.28 s of energy an onset is credited with when choosing where to look
+
+
+@dataclass(frozen=True)
+class PitchEstimate:
+    """A harmonic-sum pitch estimate.
+
+    Attributes:
+        f0_hz: fundamental frequency.
+        salience: harmonic minus between-harmonic level, re the spectrum's mean level (0 for noise).
+        alternatives_hz: the next best fundamentals that are not octave-related to `f0_hz`.
+    """
+
+    f0_hz: float
+    salience: float
+    alternatives_hz: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Level over time of one sound after its onset.
+
+    Attributes:
+        peak_frame: window frame of the level's maximum.
+        hold_s: how long the level stays within 6 dB of the peak.
+        decay_s: T60 after the hold, from a straight-line fit in dB.
+    """
+
+    peak_frame: int
+    hold_s: float
+    decay_s: float
+
+
+def frame_energy(residual: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted energy per frame: (bins, frames) -> (frames,)."""
+    return residual.sum(axis=0) * weights
+
+
+def pick_onset(energy: np.ndarray, allowed: np.ndarray, explain_frames: int = EXPLAIN_FRAMES) -> int:
+    """Spectrogram frame where the sound that explains the most residual energy starts, or -1.
+
+    Each frame is credited with the energy of the `explain_frames` that follow it; from the best one we
+    walk back to where the level first rose to a quarter of that frame's level (the onset).
+
+    Args:
+        energy: (frames,) weighted residual energy per frame.
+        allowed: (frames,) bool, frames where an onset may be chosen (committed region, not exhausted).
+    """
+    if not allowed.any() or energy.max(initial=0.0) <= 0:
+        return -1
+    csum = np.concatenate([[0.0], np.cumsum(energy, dtype=np.float64)])
+    idx = np.arange(len(energy))
+    ahead = csum[np.minimum(idx + explain_frames, len(energy))] - csum[idx]
+    ahead = np.where(allowed, ahead, -1.0)
+    best = int(np.argmax(ahead))
+    if ahead[best] <= 0:
+        return -1
+    peak = best + int(np.argmax(energy[best : best + 4]))
+    level = energy[peak]
+    t = peak
+    while t > 0 and peak - t < 24 and energy[t - 1] >= 0.25 * level and energy[t - 1] <= energy[t] * 1.5:
+        t -= 1
+    if not allowed[t]:
+        t = best
+    return t
+
+
+def _interp(spec: np.ndarray, f_hz: np.ndarray) -> np.ndarray:
+    x = np.clip(f_hz / BIN_HZ, 0, N_BINS - 1.001)
+    i = x.astype(np.int64)
+    frac = x - i
+    return spec[i] * (1 - frac) + spec[i + 1] * frac
+
+
+def _peak(spec: np.ndarray, f_hz: np.ndarray) -> np.ndarray:
+    x = np.clip(np.rint(f_hz / BIN_HZ).astype(np.int64), 1, N_BINS - 2)
+    return np.maximum(np.maximum(spec[x - 1], spec[x]), spec[x + 1])
+
+
+def harmonic_salience(spec: np.ndarray, f0_hz: np.ndarray) -> np.ndarray:
+    """Weighted mean over harmonics of (peak at k f0 - level at (k - 1/2) f0); spec is (1025,) compressed.
+
+    Returns (len(f0_hz),). A sub-harmonic f0/2 scores about half (its odd harmonics are empty); an
+    octave error 2 f0 is penalised by the true odd harmonics sitting on its midpoints.
+    """
+    out = np.empty(len(f0_hz))
+    for n, f0 in enumerate(f0_hz):
+        k = np.arange(1, max(1, min(30, int(HARMONIC_FMAX_HZ // f0))) + 1, dtype=np.float64)
+        w = 1.0 / np.sqrt(k)
+        on = _peak(spec, k * f0)
+        off = _interp(spec, (k - 0.5) * f0)
+        out[n] = float(np.sum(w * (on - off)) / np.sum(w))
+    return out
+
+
+def estimate_pitch(power: np.ndarray, n_alternatives: int = 2) -> PitchEstimate:
+    """Pitch of a (1025,) power spectrum by harmonic sum with between-harmonic penalty (on power^0.25)."""
+    spec = np.power(np.maximum(power, 0.0), 0.25)
+    mean_level = float(spec[: int(HARMONIC_FMAX_HZ / BIN_HZ)].mean()) + 1e-12
+    n = int(np.log2(F0_MAX_HZ / F0_MIN_HZ) * F0_STEPS_PER_OCTAVE) + 1
+    grid = F0_MIN_HZ * 2.0 ** (np.arange(n) / F0_STEPS_PER_OCTAVE)
+    sal = harmonic_salience(spec, grid)
+    order = np.argsort(-sal)
+    best = float(grid[order[0]])
+    # refine on a finer grid around the winner
+    fine = best * 2.0 ** (np.linspace(-1, 1, 9) / F0_STEPS_PER_OCTAVE)
+    fine_sal = harmonic_salience(spec, fine)
+    f0 = float(fine[int(np.argmax(fine_sal))])
+    alts: list[float] = []
+    for i in order[1:]:
+        f = float(grid[i])
+        ratio = np.log2(f / f0)
+        if abs(ratio - np.round(ratio)) > 0.1 and all(abs(np.log2(f / a)) > 0.1 for a in alts):
+            alts.append(f)
+        if len(alts) >= n_alternatives:
+            break
+    return PitchEstimate(f0, float(fine_sal.max()) / mean_level, tuple(alts))
+
+
+def harmonic_bins(f0_hz: float, fmax_hz: float = HARMONIC_FMAX_HZ) -> np.ndarray:
+    """Bins within one bin of the harmonics of f0 below fmax: (n,) int64."""
+    k = np.arange(1, max(1, int(fmax_hz // f0_hz)) + 1)
+    centre = np.rint(k * f0_hz / BIN_HZ).astype(np.int64)
+    bins = np.unique(np.concatenate([centre - 1, centre, centre + 1]))
+    return bins[(bins >= 0) & (bins < N_BINS)]
+
+
+def estimate_envelope(level: np.ndarray, start_frame: int, max_frames: int = 400) -> Envelope:
+    """Hold and decay of a level track (frames,) (power, e.g. summed over a sound's bins) from its onset."""
+    seg = level[start_frame : start_frame + max_frames].astype(np.float64)
+    if len(seg) < 2 or seg.max() <= 0:
+        return Envelope(start_frame, 0.01, 0.3)
+    search = min(len(seg), 8)
+    p = int(np.argmax(seg[:search]))
+    db = 10 * np.log10(seg[p:] + seg[p] * 1e-9) - 10 * np.log10(seg[p])
+    db = np.convolve(db, np.ones(3) / 3, mode="same") if len(db) >= 3 else db
+    db = np.minimum.accumulate(db + 1.0) - 1.0  # a later sound must not extend this one
+    held = int(np.argmax(db < -6.0)) if (db < -6.0).any() else len(db)
+    hold_s = max(held * FRAME_S, 0.005)
+    tail = db[held:]
+    stop = int(np.argmax(tail < -40.0)) if (tail < -40.0).any() else len(tail)
+    tail = tail[: max(stop, 2)]
+    if len(tail) >= 3:
+        t = np.arange(len(tail)) * FRAME_S
+        slope = float(np.polyfit(t, tail, 1)[0])
+        decay_s = 60.0 / max(-slope, 1.0)
+    else:
+        decay_s = max(3 * FRAME_S, 0.05)
+    return Envelope(start_frame + p, hold_s, float(np.clip(decay_s, 0.02, 12.0)))
+
+
+def partial_shape(power: np.ndarray, f0_hz: float) -> tuple[float, float, int]:
+    """(brightness_hz, slope_db_per_octave, n_partials) of the harmonics of f0 in a (1025,) power spectrum."""
+    k = np.arange(1, max(1, min(64, int(11000 // f0_hz))) + 1)
+    amp_db = 10 * np.log10(_peak(power, k * f0_hz) + 1e-12)
+    top = amp_db.max()
+    strong = np.nonzero(amp_db >= top - 30.0)[0]
+    k_hi = int(strong.max()) + 1 if len(strong) else 1
+    n_partials = int(np.clip(k_hi, 1, 64))
+    brightness_hz = float(np.clip(k_hi * f0_hz * 1.1, 100.0, 11025.0))
+    if k_hi >= 3:
+        slope = float(np.polyfit(np.log2(k[:k_hi]), amp_db[:k_hi], 1)[0])
+    else:
+        slope = -12.0
+    return brightness_hz, float(np.clip(slope, -18.0, 6.0)), n_partials
+
+
+def noise_band(power: np.ndarray) -> tuple[float, float]:
+    """(highpass_hz, lowpass_hz): the 5% and 95% points of the cumulative power of a (1025,) spectrum."""
+    c = np.cumsum(power, dtype=np.float64)
+    if c[-1] <= 0:
+        return 20.0, 8000.0
+    c /= c[-1]
+    lo = float(np.searchsorted(c, 0.05)) * BIN_HZ
+    hi = float(np.searchsorted(c, 0.95)) * BIN_HZ
+    return float(np.clip(lo, 20.0, 8000.0)), float(np.clip(max(hi, lo * 1.5), 50.0, 11025.0))

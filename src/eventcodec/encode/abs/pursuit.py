@@ -1,0 +1,178 @@
+"""Matching pursuit over one analysis window, with the synthesizer (via its surrogate) as the dictionary.
+
+Each step: pick an onset where the residual has the most energy to explain, propose candidates, score
+them in a batch on a cropped spectrogram with a closed-form amplitude, refine the winner's controls by a
+few Adam steps, subtract its expected power from the residual (clamped at 0), repeat. Between greedy
+passes all events of the window are re-fitted jointly (`joint.refit_gains`) and useless ones dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from eventcodec.controls import INDEX, to_physical
+from eventcodec.encode.abs.candidates import REFERENCE_AMP_DB, propose
+from eventcodec.encode.abs.joint import refit_gains
+from eventcodec.encode.abs.proposals import frame_energy, pick_onset
+from eventcodec.encode.abs.refine import refine_winner
+from eventcodec.encode.abs.settings import AbsSettings
+from eventcodec.encode.abs.spectra import PAD_FRAMES
+from eventcodec.encode.abs.stopping import StopRule
+from eventcodec.encode.abs.surrogate import expected_power
+from eventcodec.types import SAMPLE_RATE
+
+AMP = INDEX["amp_db"]
+MIN_AMP_DB = -90.0
+MAX_AMP_DB = 0.0
+TABU_FRAMES = 2
+
+
+@dataclass
+class Found:
+    """An event found in the current window.
+
+    Attributes:
+        frame: onset in window frames (sample 256 * frame from the window start).
+        vector: (32,) normalised controls, amp_db fitted.
+        power: (1025, m) expected power from window frame `frame - PAD_FRAMES` on.
+    """
+
+    frame: int
+    vector: np.ndarray
+    power: np.ndarray
+
+
+def event_frames(vector: np.ndarray, cap_frames: int) -> int:
+    """Frames an event stays audible (to about -40 dB), plus the analysis padding, capped."""
+    p = to_physical(vector)
+    tonal = p[INDEX["tonal_mix"]] > 0.05
+    env_s = p[INDEX["attack_s"]] + p[INDEX["hold_s"]] + 0.7 * p[INDEX["release_s"]]
+    if p[INDEX["sustain_db"]] < -30:
+        env_s = min(env_s, p[INDEX["attack_s"]] + 4 * p[INDEX["env_decay_s"]])
+    ring_s = 0.7 * p[INDEX["decay_s"]] if tonal else 0.0
+    n = int(np.ceil((env_s + ring_s) * SAMPLE_RATE / 256)) + PAD_FRAMES + 2
+    return int(np.clip(n, PAD_FRAMES + 4, cap_frames))
+
+
+def crop(x: np.ndarray, first: int, n: int) -> np.ndarray:
+    """Columns [first, first + n) of (..., frames) `x`, zero where outside."""
+    out = np.zeros((*x.shape[:-1], n), x.dtype)
+    lo, hi = max(first, 0), min(first + n, x.shape[-1])
+    if hi > lo:
+        out[..., lo - first : hi - first] = x[..., lo:hi]
+    return out
+
+
+def add_at(dst: np.ndarray, src: np.ndarray, first: int, sign: float = 1.0) -> None:
+    """dst[:, first:first+m] += sign * src, clipped to dst's frames (in place)."""
+    lo, hi = max(first, 0), min(first + src.shape[-1], dst.shape[-1])
+    if hi > lo:
+        dst[:, lo:hi] += sign * src[:, lo - first : hi - first]
+
+
+def score(residual_mag: np.ndarray, weights: np.ndarray, models: np.ndarray, first: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """Matching-pursuit gain and magnitude gain of each candidate on its crop.
+
+    gain_b = <W |R|, |S_b|>^2 / <W |S_b|, |S_b|> (energy of |R| it removes at the best scale
+    g_b = <W |R|, |S_b|> / <W |S_b|, |S_b|>), with |.| = sqrt(power).
+
+    Args:
+        residual_mag: (1025, frames) sqrt of the residual power.
+        weights: (frames,) frame weights.
+        models: (B, 1025, M) candidate expected powers.
+        first: (B,) window frame of each model's column 0.
+    """
+    B, _, M = models.shape
+    mags = np.sqrt(models)
+    gains, scales = np.zeros(B), np.zeros(B)
+    for b in range(B):
+        r = crop(residual_mag, int(first[b]), M)
+        w = crop(weights[None], int(first[b]), M)
+        num = float(np.sum(w * r * mags[b]))
+        den = float(np.sum(w * models[b])) + 1e-20
+        scales[b] = max(num, 0.0) / den
+        gains[b] = max(num, 0.0) ** 2 / den
+    return gains, scales
+
+
+def with_gain(vector: np.ndarray, power_gain: float) -> tuple[np.ndarray, float]:
+    """`vector` with amp_db raised by 10 log10(power_gain) (clipped to the control's range); the gain applied."""
+    v = vector.copy()
+    amp = to_physical(v)[AMP]
+    new = float(np.clip(amp + 10 * np.log10(max(power_gain, 1e-12)), MIN_AMP_DB, MAX_AMP_DB))
+    v[AMP] = (new - MIN_AMP_DB) / (MAX_AMP_DB - MIN_AMP_DB)
+    return v, float(10 ** ((new - amp) / 10))
+
+
+def pursue(target: np.ndarray, base: np.ndarray, weights: np.ndarray, commit_frames: int, max_events: int,
+           settings: AbsSettings, stop: StopRule) -> list[Found]:
+    """Find up to `max_events` events starting before `commit_frames` that explain `base`.
+
+    Args:
+        target: (1025, frames) power spectrogram of the window's audio.
+        base: (1025, frames) what new events must explain (target minus carried tails, clamped at 0).
+        weights: (frames,) frame weights (1, then the ramp).
+        commit_frames: onsets must lie before this frame.
+        max_events: event budget of this window.
+        settings: search settings.
+        stop: audibility / diminishing-returns rule.
+    """
+    n_frames = base.shape[1]
+    score_frames = int(settings.score_max_s * SAMPLE_RATE / 256) + PAD_FRAMES
+    cap = n_frames + 512
+    found: list[Found] = []
+    residual = base.copy()
+    tabu = np.zeros(n_frames, bool)
+    for round_ in range(settings.joint_rounds + 1):
+        misses = 0
+        while len(found) < max_events and misses < 6:
+            energy = frame_energy(residual, weights)
+            if stop.window_done(residual, weights):
+                break
+            allowed = ~tabu
+            allowed[commit_frames:] = False
+            onset = pick_onset(energy, allowed)
+            if onset < 0:
+                break
+            prop = propose(residual, onset, settings.n_candidates)
+            with torch.no_grad():
+                models = expected_power(torch.from_numpy(prop.vectors), score_frames)[0].numpy()
+            first = prop.onset_frames - PAD_FRAMES
+            mag = np.sqrt(residual)
+            gains, _ = score(mag, weights, models, first)
+            b = int(np.argmax(gains))
+            if not stop.worth_it(gains[b], base, weights):
+                tabu[max(0, onset - TABU_FRAMES) : onset + TABU_FRAMES + 1] = True
+                misses += 1
+                continue
+            frame = int(prop.onset_frames[b])
+            vector = prop.vectors[b]
+            if settings.refine_steps > 0:
+                vector = refine_winner(vector, crop(mag, frame - PAD_FRAMES, score_frames),
+                                       crop(weights[None], frame - PAD_FRAMES, score_frames)[0],
+                                       settings.refine_steps, settings.refine_lr)
+            n_ev = event_frames(vector, cap)
+            with torch.no_grad():
+                full = expected_power(torch.from_numpy(vector[None]), n_ev)[0][0].numpy()
+            _, scale = score(mag, weights, full[None], np.array([frame - PAD_FRAMES]))
+            vector, applied = with_gain(vector, float(scale[0]) ** 2)
+            full = full * applied
+            add_at(residual, full, frame - PAD_FRAMES, -1.0)
+            np.maximum(residual, 0.0, out=residual)
+            found.append(Found(frame, vector, full))
+            misses = 0
+        if round_ == settings.joint_rounds or not found:
+            break
+        found = refit_gains(found, base, target, weights)
+        residual = base.copy()
+        for ev in found:
+            add_at(residual, ev.power, ev.frame - PAD_FRAMES, -1.0)
+        np.maximum(residual, 0.0, out=residual)
+    return found
+
+
+__all__ = ["REFERENCE_AMP_DB", "Found", "pursue"]

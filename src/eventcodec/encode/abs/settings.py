@@ -1,0 +1,71 @@
+"""Search settings of the analysis-by-synthesis encoder: quality presets and the user's budget knobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from eventcodec.encode import EncodeOptions
+from eventcodec.errors import EventCodecError
+
+# Bits one event costs in a .evc file after zstd, used to turn a bitrate into an event rate before the
+# first chunk has been measured (the stream then corrects it from the measured chunks).
+BITS_PER_EVENT_GUESS = 180.0
+
+
+@dataclass(frozen=True)
+class AbsSettings:
+    """Everything that steers one encode; derived from `EncodeOptions` by `settings_for`.
+
+    Attributes:
+        max_events_per_s: hard ceiling on committed events per second of audio.
+        bitrate_kbps: target bitrate after entropy coding (None: none).
+        n_candidates: upper bound on the batch of proposals scored per pursuit step.
+        refine_steps: Adam steps on the winner's controls (0: none).
+        refine_lr: Adam learning rate on normalised controls.
+        joint_rounds: rounds of joint amplitude re-fit + pruning per window (0: none).
+        score_max_s: longest stretch of an event rendered to score it, in seconds.
+        stop_rel_db: stop a window when its residual is this far below its target, in dB.
+        stop_abs_db: stop when the residual's mean power per frame is below this, dB re full scale.
+        min_gain_db: stop when the best candidate would remove less than this share of the residual, dB.
+    """
+
+    max_events_per_s: float = 16.0
+    bitrate_kbps: float | None = None
+    n_candidates: int = 12
+    refine_steps: int = 8
+    refine_lr: float = 0.02
+    joint_rounds: int = 2
+    score_max_s: float = 2.0
+    stop_rel_db: float = -24.0
+    stop_abs_db: float = -72.0
+    min_gain_db: float = -40.0
+
+
+PRESETS: dict[str, AbsSettings] = {
+    "fast": AbsSettings(max_events_per_s=12.0, n_candidates=6, refine_steps=0, joint_rounds=1, score_max_s=1.0),
+    "default": AbsSettings(),
+    "best": AbsSettings(max_events_per_s=24.0, n_candidates=20, refine_steps=20, joint_rounds=3, score_max_s=3.0),
+}
+
+
+def settings_for(options: EncodeOptions) -> AbsSettings:
+    """The preset of `options.quality`, with the user's event-rate and bitrate limits applied.
+
+    Raises:
+        EventCodecError: unknown preset or a non-positive rate.
+    """
+    if options.quality not in PRESETS:
+        raise EventCodecError(f"unknown quality {options.quality!r}; choose one of {', '.join(PRESETS)}")
+    s = PRESETS[options.quality]
+    if options.events_per_second is not None:
+        if not options.events_per_second > 0:
+            raise EventCodecError(f"--events-per-second must be > 0, got {options.events_per_second}")
+        s = replace(s, max_events_per_s=float(options.events_per_second))
+    if options.bitrate_kbps is not None:
+        if not options.bitrate_kbps > 0:
+            raise EventCodecError(f"--bitrate-kbps must be > 0, got {options.bitrate_kbps}")
+        guess = options.bitrate_kbps * 1000.0 / BITS_PER_EVENT_GUESS
+        # a bitrate target may raise the preset's rate (within reason) or lower it
+        ceiling = options.events_per_second or max(s.max_events_per_s, 48.0)
+        s = replace(s, bitrate_kbps=float(options.bitrate_kbps), max_events_per_s=min(ceiling, guess * 1.5))
+    return s
