@@ -67,11 +67,13 @@ def _events_view(session: Session, selected: list[int] | None = None) -> EventsV
     ev = session.require_events()
     values = controls.to_physical(ev.vectors) if ev.space == "controls" else ev.vectors.astype(np.float64)
     times_s = ev.times / ev.sample_rate
+    centre, pitched, length_s = session.cached(("placement",), lambda: render.placement(ev))
     return EventsView(
         version=session.version, space=ev.space, sample_rate_hz=ev.sample_rate, duration_s=ev.duration_s,
         can_undo=session.pos > 0, can_redo=session.pos < len(session.history) - 1,
-        events=[EventView(index=i, time_s=float(t), controls=[float(x) for x in row])
-                for i, (t, row) in enumerate(zip(times_s, values, strict=True))],
+        events=[EventView(index=i, time_s=float(times_s[i]), controls=[float(x) for x in row],
+                          centre_hz=float(centre[i]), pitched=bool(pitched[i]), length_s=float(length_s[i]))
+                for i, row in enumerate(values)],
         selected=selected or [],
     )
 

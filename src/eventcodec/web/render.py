@@ -65,3 +65,28 @@ def stages(events: EventSet, index: int) -> dict[str, np.ndarray]:
     with torch.no_grad():
         out = render_stages(torch.as_tensor(vectors), n, seeds)
     return {str(k): v.reshape(-1).numpy().astype(np.float32) for k, v in out.items()}
+
+
+def placement(events: EventSet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the timeline draws each event: height, pitched flag and length.
+
+    Returns:
+        centre_hz (n,): f0_hz for tonal events (tonal_mix >= 0.5), else the geometric centre of the
+            excitation noise band (noise_highpass_hz..noise_lowpass_hz), where a noise hit's energy sits;
+        pitched (n,) bool: the rule of `edit.pitched_mask`;
+        length_s (n,): audible length (synth.audible_length).
+    """
+    from eventcodec import controls
+    from eventcodec.edit import pitched_mask
+    from eventcodec.synth import audible_length
+
+    n = len(events)
+    if events.space != "controls" or n == 0:
+        return np.full(n, 220.0), np.zeros(n, bool), np.zeros(n)
+    p = controls.to_physical(events.vectors)
+    col = controls.INDEX
+    band = np.sqrt(p[:, col["noise_highpass_hz"]] * np.maximum(p[:, col["noise_lowpass_hz"]],
+                                                                p[:, col["noise_highpass_hz"]]))
+    centre = np.where(p[:, col["tonal_mix"]] >= 0.5, p[:, col["f0_hz"]], band)
+    length_s = np.asarray(audible_length(events.vectors, events.sample_rate), dtype=np.float64).reshape(n)
+    return centre, pitched_mask(events), length_s / events.sample_rate

@@ -47,6 +47,9 @@ class EventView(Strict):
     index: int
     time_s: float
     controls: list[float] = Field(description="physical values in the order of /api/schema (controls space)")
+    centre_hz: float = Field(description="height on the timeline: f0 of tonal events, noise band centre otherwise")
+    pitched: bool
+    length_s: float = Field(description="audible length from the onset")
 
 
 class EventsView(Strict):

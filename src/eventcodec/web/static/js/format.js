@@ -15,7 +15,7 @@ export function yOfHz(hz) {
 }
 
 export function el(tag, attrs = {}, text = "") {
-  const svg = ["svg", "circle", "rect", "line", "g", "title"].includes(tag);
+  const svg = ["svg", "circle", "rect", "line", "g", "title", "text"].includes(tag);
   const node = svg ? document.createElementNS("http://www.w3.org/2000/svg", tag) : document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
   if (text) node.textContent = text;

@@ -24,7 +24,7 @@ const player = new Player((t) => {
   $("clock").textContent = `${(t || 0).toFixed(2)} s`;
 }, (m) => setStatus(m, true));
 
-const timeline = new Timeline($("timeline"), $("events"), $("tooltip"), $("playhead"), {
+const timeline = new Timeline($("timeline"), $("events"), $("tooltip"), $("playhead"), $("axis"), {
   onHover: (i) => showControls(i === null ? state.focus : i),
   onClick: (i) => focusEvent(i),
   onSelect: () => syncSelection(),

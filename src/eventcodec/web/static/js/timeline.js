@@ -6,8 +6,9 @@ const DRAG_PX = 4;
 
 export class Timeline {
   // hooks: {onHover(i|null), onClick(i), onSelect(), onMove(offsetS), onDrop(target, source)}
-  constructor(root, svg, tooltip, playhead, hooks) {
+  constructor(root, svg, tooltip, playhead, axis, hooks) {
     this.root = root;
+    this.axis = axis;
     this.svg = svg;
     this.tooltip = tooltip;
     this.playhead = playhead;
@@ -44,8 +45,7 @@ export class Timeline {
 
   position(ev) {
     const [w, h] = this.size();
-    const f0 = this.view.space === "controls" ? ev.controls[this.col.f0_hz] : 220;
-    return [this.xOf(ev.time_s), yOfHz(f0) * h, w];
+    return [this.xOf(ev.time_s), yOfHz(ev.centre_hz) * h, w];
   }
 
   radius(ev) {
@@ -59,14 +59,36 @@ export class Timeline {
     const [w, h] = this.size();
     this.svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
     this.svg.replaceChildren();
+    const tails = el("g", { class: "tails" });
+    this.svg.append(tails);
+    for (const hz of [50, 100, 200, 500, 1000, 2000, 5000, 10000]) {
+      const y = yOfHz(hz) * h;
+      tails.append(el("line", { x1: 0, x2: 6, y1: y.toFixed(1), y2: y.toFixed(1), class: "grid" }));
+      tails.append(el("text", { x: 9, y: (y + 4).toFixed(1), class: "grid" }, hz >= 1000 ? `${hz / 1000}k` : `${hz}`));
+    }
+    this.drawAxis(w);
     for (const ev of this.view.events) {
       const [x, y] = this.position(ev);
+      tails.append(el("line", { x1: x.toFixed(1), x2: this.xOf(ev.time_s + ev.length_s).toFixed(1),
+        y1: y.toFixed(1), y2: y.toFixed(1), class: ev.pitched ? "tail pitched" : "tail" }));
       const c = el("circle", { cx: x.toFixed(1), cy: y.toFixed(1), r: this.radius(ev).toFixed(1),
-        class: "event", "data-index": String(ev.index) });
+        class: ev.pitched ? "event pitched" : "event noise", "data-index": String(ev.index) });
       c.classList.toggle("selected", this.selection.has(ev.index));
       c.classList.toggle("neighbour", this.neighbours.has(ev.index));
       this.svg.append(c);
     }
+  }
+
+  drawAxis(w) {
+    const d = this.view.duration_s;
+    const step = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60].find((s) => (s / d) * w >= 60) || 60;
+    const ticks = [];
+    for (let t = 0; t <= d + 1e-9; t += step) {
+      const tick = el("span", {}, `${Number(t.toFixed(2))} s`);
+      tick.style.left = `${(t / d) * 100}%`;
+      ticks.push(tick);
+    }
+    this.axis.replaceChildren(...ticks);
   }
 
   refreshClasses() {
@@ -111,7 +133,9 @@ export class Timeline {
     if (!g.dragging && Math.hypot(x - g.x0, y - g.y0) > DRAG_PX) g.dragging = true;
     if (!g.dragging) return;
     if (g.index !== null) {
-      for (const c of this.svg.querySelectorAll(".event.selected")) c.setAttribute("transform", `translate(${x - g.x0} 0)`);
+      for (const c of this.svg.querySelectorAll(".event.selected")) {
+        c.setAttribute("transform", `translate(${x - g.x0} 0)`);
+      }
     } else {
       if (!g.box) {
         g.box = el("rect", { class: "box" });
@@ -166,6 +190,7 @@ export class Timeline {
     const ev = this.view.events[index];
     const lines = [`#${index} at ${ev.time_s.toFixed(3)} s`];
     if (this.view.space === "controls") {
+      lines.push(ev.pitched ? "pitched" : "unpitched (drawn at its noise band)");
       for (const name of ["f0_hz", "amp_db", "decay_s", "tonal_mix", "room_id"]) {
         const c = this.schema.controls[this.col[name]];
         lines.push(`${name} ${formatValue(ev.controls[this.col[name]], c.unit)}`);
