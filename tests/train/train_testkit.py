@@ -6,11 +6,14 @@ import numpy as np
 import torch
 
 from eventcodec.model.config import Config, ModelConfig, TrainConfig
+from eventcodec.model.model import synth_render
+
+RENDER = synth_render  # the real synthesizer: no stand-ins
 
 SMALL = Config(
     name="test",
-    model=ModelConfig(n_samples=4096, n_events=2, channels=8, dilations=(1, 2, 4), head_hidden=16, head_blocks=1,
-                      n_heads=2),
+    model=ModelConfig(n_samples=2048, n_events=2, channels=8, dilations=(1, 2, 4), head_hidden=16, head_blocks=1,
+                      n_heads=2, control_ranges=(("n_partials", 0.0, 0.05),)),
     train=TrainConfig(batch_size=2, learning_rate=1e-3, log_every=1, sample_every=2, checkpoint_every=2, threads=1),
 )
 
@@ -29,14 +32,3 @@ def tone_clips(n: int = 3, n_samples: int = 20000) -> list[np.ndarray]:
     audio, _ = fixed_batch(n, n_samples, 1)
     return list(audio.numpy())
 
-
-def toy_render(controls: torch.Tensor, n_samples: int, seeds: torch.Tensor) -> torch.Tensor:
-    """TEMPORARY stand-in until eventcodec.synth.render lands: a decaying sinusoid per event."""
-    t = torch.arange(n_samples, dtype=controls.dtype) / 22050
-    f0 = 27.5 * (4186 / 27.5) ** controls[..., 12:13]
-    decay = 0.01 * 2000 ** controls[..., 15:16]
-    amp = 10 ** ((controls[..., 0:1] * 90 - 90) / 20)
-    return amp * torch.sin(2 * torch.pi * f0 * t) * torch.exp(-6.9 * t / decay)
-
-
-RENDER = toy_render

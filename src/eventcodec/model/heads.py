@@ -65,8 +65,9 @@ class ControlHeads(nn.Module):
         logits = np.log(defaults / (1 - defaults))
         with torch.no_grad():
             for head, g in zip(self.heads, self.groups, strict=True):
-                head.out.weight.mul_(0.1)
-                head.out.bias.copy_(torch.from_numpy(logits[g]))
+                out_layer: nn.Linear = head.out  # type: ignore[assignment]
+                out_layer.weight.mul_(0.1)
+                out_layer.bias.copy_(torch.from_numpy(logits[g]))
         self.register_buffer("order", torch.from_numpy(np.argsort(np.concatenate(self.groups))), persistent=False)
         self.register_buffer("lo", torch.from_numpy(lo), persistent=False)
         self.register_buffer("hi", torch.from_numpy(hi), persistent=False)
