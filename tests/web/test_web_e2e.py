@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import numpy as np
@@ -33,29 +32,12 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's ch
                                                               "(apt-get install chromium)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def server() -> Iterator[tuple[str, Studio]]:
+def server(serve: Callable[[object], AbstractContextManager[str]]) -> Iterator[tuple[str, Studio]]:
     """The studio app served by uvicorn in a thread, on a free 127.0.0.1 port."""
-    import uvicorn
-
     app = create_app(Limits(max_running_jobs=2, unwatched_grace_s=3.0, max_duration_s=30.0))
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", app.state.studio
-    srv.should_exit = True
-    thread.join(10)
+    with serve(app) as url:
+        yield url, app.state.studio
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ from eventcodec.web.schemas import (
     ControlView,
     EditRequest,
     EncodeRequest,
+    ErrorBody,
     EventsView,
     EventView,
     JobInfo,
@@ -39,16 +40,19 @@ from eventcodec.web.schemas import (
 from eventcodec.web.security import display_name
 from eventcodec.web.sessions import NotFoundError, Session
 
-router = APIRouter(prefix="/api")
-
 SessionId = Annotated[str, Path(min_length=1, max_length=64, description="id from POST /api/sessions")]
 EventIndex = Annotated[int, Path(ge=0, le=10_000_000)]
 BINARY = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
 WAV: dict[int | str, dict[str, Any]] = {200: {"content": {"audio/wav": {}}, "description": "16-bit PCM WAV"}}
 PNG: dict[int | str, dict[str, Any]] = {
     200: {"content": {"image/png": {}}, "description": "spectrogram, log frequency, low at the bottom"}}
-ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "no such session or object"},
-                                           422: {"description": "a request the studio cannot honour"}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "no such session or object"},
+    413: {"model": ErrorBody, "description": "request body over the size limit"},
+    422: {"model": ErrorBody, "description": "a request the studio cannot honour (bad value, not audio, too long)"},
+    429: {"model": ErrorBody, "description": "too many encodes waiting"},
+}
+router = APIRouter(prefix="/api", responses=ERRORS)
 
 
 def studio(request: Request) -> Studio:
@@ -108,7 +112,7 @@ def create_session(st: StudioDep) -> SessionInfo:
                        max_upload_bytes=st.limits.max_upload_bytes, max_duration_s=st.limits.max_duration_s)
 
 
-@router.delete("/sessions/{sid}", status_code=204, responses=ERRORS)
+@router.delete("/sessions/{sid}", status_code=204)
 def delete_session(sid: SessionId, st: StudioDep) -> Response:
     """Forget the session, cancel its encode and delete its files."""
     if not st.sessions.delete(sid):
@@ -123,9 +127,8 @@ def close_session(sid: SessionId, st: StudioDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/sessions/{sid}/audio", response_model=AudioInfo, responses={
-    **ERRORS, 413: {"description": "upload over the size limit"}},
-    openapi_extra={"requestBody": {"required": True, "content": BINARY}})
+@router.post("/sessions/{sid}/audio", response_model=AudioInfo,
+             openapi_extra={"requestBody": {"required": True, "content": BINARY}})
 async def upload_audio(sid: SessionId, request: Request, st: StudioDep,
                        filename: Annotated[str, Query(max_length=255)] = "audio") -> AudioInfo:
     """Upload audio as the raw request body; its content decides the format, not its name."""
@@ -153,7 +156,7 @@ def _adopt(st: Studio, session: Session, path: Any, found: uploads.Probe, filena
                      sample_rate_hz=found.sample_rate_hz, channels=found.channels)
 
 
-@router.post("/sessions/{sid}/example", response_model=AudioInfo, responses=ERRORS)
+@router.post("/sessions/{sid}/example", response_model=AudioInfo)
 def use_example(sid: SessionId, st: StudioDep) -> AudioInfo:
     """Use the shipped example clip as this session's audio."""
     session = _session(st, sid)
@@ -170,7 +173,7 @@ def use_example(sid: SessionId, st: StudioDep) -> AudioInfo:
     return _adopt(st, session, copy, found, st.example.name)
 
 
-@router.post("/sessions/{sid}/evc", response_model=EventsView, responses=ERRORS,
+@router.post("/sessions/{sid}/evc", response_model=EventsView,
              openapi_extra={"requestBody": {"required": True, "content": BINARY}})
 async def open_evc(sid: SessionId, request: Request, st: StudioDep,
                    filename: Annotated[str, Query(max_length=255)] = "events") -> EventsView:
@@ -193,8 +196,7 @@ async def open_evc(sid: SessionId, request: Request, st: StudioDep,
         return _events_view(session)
 
 
-@router.post("/sessions/{sid}/encode", response_model=JobInfo, status_code=202,
-             responses={**ERRORS, 429: {"description": "too many encodes waiting"}})
+@router.post("/sessions/{sid}/encode", response_model=JobInfo, status_code=202)
 def start_encode(sid: SessionId, body: EncodeRequest, st: StudioDep) -> JobInfo:
     """Start encoding the session's audio; follow it at .../jobs/{job_id}/events."""
     session = _session(st, sid)
@@ -206,7 +208,7 @@ def start_encode(sid: SessionId, body: EncodeRequest, st: StudioDep) -> JobInfo:
     return JobInfo(**job.snapshot())  # type: ignore[arg-type]
 
 
-@router.get("/sessions/{sid}/jobs/{job_id}", response_model=JobInfo, responses=ERRORS)
+@router.get("/sessions/{sid}/jobs/{job_id}", response_model=JobInfo)
 def job_status(sid: SessionId, job_id: Annotated[str, Path(max_length=64)], st: StudioDep) -> JobInfo:
     """An encode's state and progress (for clients that do not use the event stream)."""
     job = _job(st, sid, job_id)
@@ -214,7 +216,7 @@ def job_status(sid: SessionId, job_id: Annotated[str, Path(max_length=64)], st: 
     return JobInfo(**job.snapshot())  # type: ignore[arg-type]
 
 
-@router.delete("/sessions/{sid}/jobs/{job_id}", response_model=JobInfo, responses=ERRORS)
+@router.delete("/sessions/{sid}/jobs/{job_id}", response_model=JobInfo)
 def cancel_job(sid: SessionId, job_id: Annotated[str, Path(max_length=64)], st: StudioDep) -> JobInfo:
     """Cancel an encode (its process is killed at once)."""
     job = _job(st, sid, job_id)
@@ -223,7 +225,7 @@ def cancel_job(sid: SessionId, job_id: Annotated[str, Path(max_length=64)], st: 
 
 
 @router.get("/sessions/{sid}/jobs/{job_id}/events", responses={
-    **ERRORS, 200: {"content": {"text/event-stream": {}}, "description": "server-sent `progress` events"}})
+    200: {"content": {"text/event-stream": {}}, "description": "server-sent `progress` events"}})
 async def job_events(sid: SessionId, job_id: Annotated[str, Path(max_length=64)], request: Request,
                      st: StudioDep) -> StreamingResponse:
     """Server-sent events with the job's progress until it finishes; closing it unfollows the job."""
@@ -249,13 +251,13 @@ async def job_events(sid: SessionId, job_id: Annotated[str, Path(max_length=64)]
     return StreamingResponse(stream(), media_type="text/event-stream", headers={"X-Accel-Buffering": "no"})
 
 
-@router.get("/sessions/{sid}/events", response_model=EventsView, responses=ERRORS)
+@router.get("/sessions/{sid}/events", response_model=EventsView)
 def get_events(sid: SessionId, st: StudioDep) -> EventsView:
     """The current events with their controls in physical units."""
     return _events_view(_session(st, sid))
 
 
-@router.post("/sessions/{sid}/edit", response_model=EventsView, responses=ERRORS)
+@router.post("/sessions/{sid}/edit", response_model=EventsView)
 def apply_edit(sid: SessionId, body: EditRequest, st: StudioDep) -> EventsView:
     """Apply one edit (undoable); `selected` gives the edited events' new indices."""
     session = _session(st, sid)
@@ -267,7 +269,7 @@ def apply_edit(sid: SessionId, body: EditRequest, st: StudioDep) -> EventsView:
         return _events_view(session, selected)
 
 
-@router.post("/sessions/{sid}/select", response_model=Selection, responses=ERRORS)
+@router.post("/sessions/{sid}/select", response_model=Selection)
 def select(sid: SessionId, body: SelectRequest, st: StudioDep) -> Selection:
     """Indices of the events matching a filter expression (see docs/editing.md)."""
     from eventcodec.edit import evaluate
@@ -276,14 +278,14 @@ def select(sid: SessionId, body: SelectRequest, st: StudioDep) -> Selection:
     return Selection(indices=[int(i) for i in np.flatnonzero(mask)])
 
 
-@router.post("/sessions/{sid}/undo", response_model=EventsView, responses=ERRORS)
+@router.post("/sessions/{sid}/undo", response_model=EventsView)
 def undo(sid: SessionId, st: StudioDep) -> EventsView:
     session = _session(st, sid)
     session.undo()
     return _events_view(session)
 
 
-@router.post("/sessions/{sid}/redo", response_model=EventsView, responses=ERRORS)
+@router.post("/sessions/{sid}/redo", response_model=EventsView)
 def redo(sid: SessionId, st: StudioDep) -> EventsView:
     session = _session(st, sid)
     session.redo()
@@ -300,7 +302,7 @@ def _audio_of(session: Session, which: Literal["original", "decoded"]) -> np.nda
     return np.asarray(session.cached(("decoded",), lambda: render.decoded(events)))
 
 
-@router.get("/sessions/{sid}/audio/{which}", response_class=Response, responses={**WAV, **ERRORS})
+@router.get("/sessions/{sid}/audio/{which}", response_class=Response, responses=WAV)
 def audio(sid: SessionId, which: Literal["original", "decoded"], st: StudioDep) -> Response:
     """The uploaded audio (mono, 22050 Hz) or the decode of the current events, as WAV."""
     session = _session(st, sid)
@@ -308,7 +310,7 @@ def audio(sid: SessionId, which: Literal["original", "decoded"], st: StudioDep) 
     return Response(data, media_type="audio/wav")
 
 
-@router.get("/sessions/{sid}/spectrogram/{which}", response_class=Response, responses={**PNG, **ERRORS})
+@router.get("/sessions/{sid}/spectrogram/{which}", response_class=Response, responses=PNG)
 def spectrogram(sid: SessionId, which: Literal["original", "decoded"], st: StudioDep) -> Response:
     """Spectrogram image of the original or decoded audio (hop 256, log frequency 27.5 Hz..Nyquist)."""
     session = _session(st, sid)
@@ -317,7 +319,7 @@ def spectrogram(sid: SessionId, which: Literal["original", "decoded"], st: Studi
     return Response(data, media_type="image/png")
 
 
-@router.get("/sessions/{sid}/events/{index}/audio", response_class=Response, responses={**WAV, **ERRORS})
+@router.get("/sessions/{sid}/events/{index}/audio", response_class=Response, responses=WAV)
 def event_audio(sid: SessionId, index: EventIndex, st: StudioDep) -> Response:
     """One event alone, from its onset, as WAV."""
     session = _session(st, sid)
@@ -327,7 +329,7 @@ def event_audio(sid: SessionId, index: EventIndex, st: StudioDep) -> Response:
     return Response(data, media_type="audio/wav")
 
 
-@router.get("/sessions/{sid}/events/{index}/stages", response_model=StagesView, responses=ERRORS)
+@router.get("/sessions/{sid}/events/{index}/stages", response_model=StagesView)
 def event_stages(sid: SessionId, index: EventIndex, st: StudioDep) -> StagesView:
     """Names of the decoder stages of one event (Fig. 5), in signal order."""
     session = _session(st, sid)
@@ -341,7 +343,7 @@ def _stages(session: Session, index: int) -> dict[str, np.ndarray]:
 
 
 @router.get("/sessions/{sid}/events/{index}/stages/{stage}/{kind}", response_class=Response,
-            responses={200: {"content": {"audio/wav": {}, "image/png": {}}, "description": "WAV or PNG"}, **ERRORS})
+            responses={200: {"content": {"audio/wav": {}, "image/png": {}}, "description": "WAV or PNG"}})
 def stage_media(sid: SessionId, index: EventIndex, stage: Annotated[str, Path(max_length=32)],
                 kind: Literal["audio", "spectrogram"], st: StudioDep) -> Response:
     """One stage of one event as audio (WAV) or a spectrogram (PNG)."""
@@ -355,7 +357,7 @@ def stage_media(sid: SessionId, index: EventIndex, stage: Annotated[str, Path(ma
     return Response(media.png_bytes(media.spectrogram_image(x, 22050)), media_type="image/png")
 
 
-@router.get("/sessions/{sid}/map", response_model=MapView, responses=ERRORS)
+@router.get("/sessions/{sid}/map", response_model=MapView)
 def event_map(sid: SessionId, st: StudioDep) -> MapView:
     """2-D t-SNE of the events (Fig. 4): near points are near by the neighbour distance."""
     from eventcodec.viz.embed import tsne
@@ -366,7 +368,7 @@ def event_map(sid: SessionId, st: StudioDep) -> MapView:
     return MapView(points=[[float(a), float(b)] for a, b in np.asarray(xy)])
 
 
-@router.get("/sessions/{sid}/events/{index}/neighbours", response_model=list[NeighbourView], responses=ERRORS)
+@router.get("/sessions/{sid}/events/{index}/neighbours", response_model=list[NeighbourView])
 def neighbours(sid: SessionId, index: EventIndex, st: StudioDep,
                k: Annotated[int, Query(ge=1, le=50)] = 6) -> list[NeighbourView]:
     """The k nearest events to event `index` (itself first)."""
@@ -379,7 +381,7 @@ def neighbours(sid: SessionId, index: EventIndex, st: StudioDep,
 
 @router.get("/sessions/{sid}/download/{kind}", response_class=Response, responses={
     200: {"content": {"application/octet-stream": {}, "audio/wav": {}, "text/csv": {}, "audio/midi": {}},
-          "description": "the file, as an attachment"}, **ERRORS})
+          "description": "the file, as an attachment"}})
 def download(sid: SessionId, kind: Literal["evc", "wav", "csv", "mid"], st: StudioDep) -> Response:
     """The current events as .evc, their decode as .wav, or their export as CSV or MIDI."""
     session = _session(st, sid)

@@ -90,8 +90,14 @@ class JobManager:
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(limits.max_running_jobs)
         self._closing = threading.Event()
-        self._watchdog = threading.Thread(target=self._watch, name="studio-watchdog", daemon=True)
-        self._watchdog.start()
+        self._watchdog: threading.Thread | None = None
+        self._start_watchdog()
+
+    def _start_watchdog(self) -> None:
+        if self._watchdog is None or not self._watchdog.is_alive():
+            self._closing.clear()
+            self._watchdog = threading.Thread(target=self._watch, name="studio-watchdog", daemon=True)
+            self._watchdog.start()
 
     def submit(self, session_id: str, argv: list[str], out_path: Path) -> Job:
         """Queue a worker command that writes `out_path`; a session's unfinished job is cancelled first.
@@ -100,6 +106,7 @@ class JobManager:
             BusyError: `max_queued_jobs` are already waiting.
         """
         self.cancel_session(session_id)
+        self._start_watchdog()
         with self._lock:
             waiting = sum(j.state == "queued" for j in self._jobs.values())
             if waiting >= self.limits.max_queued_jobs:
@@ -142,6 +149,8 @@ class JobManager:
     def close(self) -> None:
         """Cancel everything and stop the watchdog (server shutdown)."""
         self._closing.set()
+        if self._watchdog is not None:
+            self._watchdog.join(2)
         for job in self.active():
             self.cancel(job, "server shutting down")
         deadline = time.monotonic() + 5

@@ -14,6 +14,10 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ErrorBody(Strict):
+    detail: str = Field(description="one line saying what went wrong and what to do")
+
+
 class SessionInfo(Strict):
     session_id: str
     has_example: bool

@@ -121,6 +121,7 @@ class SessionStore:
     def create(self) -> Session:
         """A new empty session (evicting the least recently used beyond `max_sessions`)."""
         sid = new_id()
+        self.root.mkdir(mode=0o700, exist_ok=True)  # again after close(): the store stays usable
         folder = self.root / sid
         folder.mkdir(mode=0o700)
         session = Session(id=sid, folder=folder)
