@@ -43,23 +43,35 @@ def envelope(
     return rise * fall * release * trem
 
 
-def colour_response(freqs_hz: torch.Tensor, lowpass_hz: torch.Tensor, highpass_hz: torch.Tensor) -> torch.Tensor:
-    """Causal 2nd-order Butterworth low-pass x high-pass, evaluated on rFFT bins.
+def colour_response(
+    freqs_hz: torch.Tensor, lowpass_hz: torch.Tensor, highpass_hz: torch.Tensor, phase: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Causal 2nd-order Butterworth low-pass x high-pass on rFFT bins, optionally times exp(i phase).
+
+    H(s) = 1 / (1 + sqrt2 s_l + s_l^2) * s_h^2 / (1 + sqrt2 s_h + s_h^2) with s = j f / f_c (analog
+    prototype), computed in real arithmetic (it runs on every bin of every event).
 
     Args:
         freqs_hz: bin frequencies (n_bins,).
         lowpass_hz, highpass_hz: cut-offs (batch,).
+        phase: optional (batch, n_bins) extra phase in radians (the fine-shift ramp).
 
     Returns:
-        complex (batch, n_bins) frequency response (analog prototype, s = j f / f_c).
+        complex (batch, n_bins) frequency response.
     """
     f = freqs_hz.unsqueeze(0)
-    sl = f / lowpass_hz.unsqueeze(-1)
-    sh = f / highpass_hz.unsqueeze(-1)
-    # H_lp(s) = 1 / (1 + sqrt2 s + s^2), H_hp(s) = s^2 / (1 + sqrt2 s + s^2), s = j x
-    den_l = torch.complex(1.0 - sl * sl, math.sqrt(2.0) * sl)
-    den_h = torch.complex(1.0 - sh * sh, math.sqrt(2.0) * sh)
-    return (-(sh * sh)).to(den_h.dtype) / (den_l * den_h)
+    x = f / lowpass_hz.unsqueeze(-1)
+    y = f / highpass_hz.unsqueeze(-1)
+    a, b = 1.0 - x * x, math.sqrt(2.0) * x
+    y2 = y * y
+    c, d = 1.0 - y2, math.sqrt(2.0) * y
+    den_re, den_im = a * c - b * d, a * d + b * c
+    # H = -y^2 / den = -y^2 conj(den) / |den|^2, so |H| = y^2 / |den| and arg H = pi - arg den
+    mag = y2 * torch.rsqrt(den_re * den_re + den_im * den_im + 1e-30)
+    ang = math.pi - torch.atan2(den_im, den_re)
+    if phase is not None:
+        ang = ang + phase
+    return torch.polar(mag, ang)
 
 
 def excitation_spectrum(
@@ -73,5 +85,5 @@ def excitation_spectrum(
         colour: complex (batch, n_bins) colour filter response.
         n_fft: FFT size (>= n_samples; zero-padded).
     """
-    burst = torch.fft.rfft(noise * env * (1.0 - click_mix).unsqueeze(-1), n=n_fft)
+    burst = torch.fft.rfft(noise * (env * (1.0 - click_mix).unsqueeze(-1)), n=n_fft)
     return (burst + (click_mix * CLICK_GAIN).unsqueeze(-1)) * colour

@@ -11,11 +11,11 @@ def morph_mask(t_s: torch.Tensor, morph_time_s: torch.Tensor, morph_amount: torc
     It is half of `morph_amount` at `morph_time_s` and ~2% of it at t = 0.
 
     Args:
-        t_s: (n_samples,) times in seconds.
+        t_s: (n_samples,) or (batch, n_samples) times in seconds.
         morph_time_s, morph_amount: (batch,).
     """
     th = morph_time_s.unsqueeze(-1)
-    return morph_amount.unsqueeze(-1) * torch.sigmoid(4.0 * (t_s.unsqueeze(0) - th) / th)
+    return morph_amount.unsqueeze(-1) * torch.sigmoid(4.0 * (t_s - th) / th)
 
 
 def block_gain(resonance: torch.Tensor, mix: torch.Tensor) -> torch.Tensor:

@@ -4,7 +4,8 @@ All events are rendered from their own time zero, batched, differentiable w.r.t.
 control (`n_partials`, `room_id` and `seed` are discrete).
 
 Level (`amp_db`): the *dry* signal (everything before the room block, fine shift included) is
-scaled so its peak |x| over the rendered window is exactly 10^(amp_db / 20). The whole output is
+scaled so its peak |x| over the rendered window (plus PRE_ROLL samples before time 0, where a
+negative shift moves the onset) is exactly 10^(amp_db / 20). The whole output is
 therefore linear in that gain: render once with `amp_db` = 0 dB (normalised 1.0), and a
 least-squares fit alpha = <target, y> / <y, y> gives amp_db = 20 log10(alpha) in closed form.
 The room block follows: output = (1 - room_wet) dry + room_wet (dry * IR) with a unit-energy IR,
@@ -23,10 +24,14 @@ from eventcodec.synth.excitation import colour_response, envelope, excitation_sp
 from eventcodec.synth.mix import block_gain, morph_mask
 from eventcodec.synth.noise import white_noise
 from eventcodec.synth.params import unpack
-from eventcodec.synth.resonance import damped_sinusoid_spectrum, harmonic_family, unit_energy_gain
+from eventcodec.synth.resonance import (
+    damped_sinusoid_bank,
+    harmonic_family,
+    unit_energy_gain,
+)
 from eventcodec.synth.room import apply_room, room_index, room_spectra
 from eventcodec.synth.rooms import ROOM_NAMES, room_bank
-from eventcodec.synth.schedule import fft_size, shift_ramp
+from eventcodec.synth.schedule import PRE_ROLL, fft_size, shift_phase
 from eventcodec.synth.seeds import event_seeds
 from eventcodec.synth.validate import validate_controls
 from eventcodec.types import SAMPLE_RATE
@@ -34,14 +39,24 @@ from eventcodec.types import SAMPLE_RATE
 STAGES = ("impulse", "resonance", "body", "room", "output")
 
 
-def _family(p: dict[str, torch.Tensor], f0: torch.Tensor, bright: torch.Tensor, n_fft: int, n: int,
-            n_max: int, sr: int) -> torch.Tensor:
+def _family(
+    p: dict[str, torch.Tensor], f0: torch.Tensor, bright: torch.Tensor, n_fft: int, n: int, n_max: int, sr: int
+) -> torch.Tensor:
     freq, t60, amp = harmonic_family(
-        f0, p["n_partials"], p["inharmonicity"], p["decay_s"], p["decay_tilt"], bright,
-        p["spectral_slope_db_oct"], p["odd_even"], p["detune_cents"], sr, max_partials=n_max,
+        f0,
+        p["n_partials"],
+        p["inharmonicity"],
+        p["decay_s"],
+        p["decay_tilt"],
+        bright,
+        p["spectral_slope_db_oct"],
+        p["odd_even"],
+        p["detune_cents"],
+        sr,
+        max_partials=n_max,
     )
     gain = unit_energy_gain(t60, amp, sr).unsqueeze(-1)
-    return damped_sinusoid_spectrum(freq, t60, amp * gain, n_fft, n, sr)
+    return torch.fft.rfft(damped_sinusoid_bank(freq, t60, amp * gain, n, sr), n=n_fft)
 
 
 def render_dry(
@@ -73,9 +88,19 @@ def render_dry(
     freqs = torch.arange(n_fft // 2 + 1, dtype=dtype, device=dev) * (sr / n_fft)
     grad = torch.is_grad_enabled() and p["amp_db"].requires_grad
 
-    env = envelope(t, p["attack_s"], p["env_decay_s"], p["sustain_db"], p["hold_s"], p["release_s"],
-                   p["tremolo_hz"], p["tremolo_depth"])
-    colour = colour_response(freqs, p["noise_lowpass_hz"], p["noise_highpass_hz"])
+    shift = p["shift_samples"] + pre_roll
+    env = envelope(
+        t,
+        p["attack_s"],
+        p["env_decay_s"],
+        p["sustain_db"],
+        p["hold_s"],
+        p["release_s"],
+        p["tremolo_hz"],
+        p["tremolo_depth"],
+    )
+    # colour and fine shift share one complex factor: every later stage is shifted already
+    colour = colour_response(freqs, p["noise_lowpass_hz"], p["noise_highpass_hz"], shift_phase(shift, n_fft))
     x = excitation_spectrum(white_noise(seeds, n, dtype), env, p["click_mix"], colour, n_fft)
 
     n_max = max(1, int(torch.round(p["n_partials"]).max().item()))
@@ -83,7 +108,7 @@ def render_dry(
     if grad or bool((p["morph_amount"] > 0).any()):
         f0_b = p["f0_hz"] * p["morph_f0_ratio"]
         g_b = block_gain(_family(p, f0_b, p["morph_brightness_hz"], n_fft, n, n_max, sr), p["tonal_mix"])
-        m = morph_mask(t, p["morph_time_s"], p["morph_amount"])
+        m = morph_mask(t.unsqueeze(0) - (shift / sr).unsqueeze(-1), p["morph_time_s"], p["morph_amount"])
         y1 = torch.fft.irfft(x * g_a, n=n_fft)[:, :n] * (1.0 - m) + torch.fft.irfft(x * g_b, n=n_fft)[:, :n] * m
         y1_spec = torch.fft.rfft(y1, n=n_fft)
     else:
@@ -92,21 +117,19 @@ def render_dry(
     if grad or bool((p["body_mix"] > 0).any()):
         ones = torch.ones_like(p["body_hz"]).unsqueeze(-1)
         body_t60 = p["body_decay_s"].unsqueeze(-1)
-        h_body = damped_sinusoid_spectrum(
-            p["body_hz"].unsqueeze(-1), body_t60, ones * unit_energy_gain(body_t60, ones, sr).unsqueeze(-1),
-            n_fft, n, sr,
+        h_body = damped_sinusoid_bank(
+            p["body_hz"].unsqueeze(-1), body_t60, ones * unit_energy_gain(body_t60, ones, sr).unsqueeze(-1), n, sr
         )
-        y2_spec = y1_spec * block_gain(h_body, p["body_mix"])
+        y2_spec = y1_spec * block_gain(torch.fft.rfft(h_body, n=n_fft), p["body_mix"])
     else:
         y2_spec = y1_spec
 
-    ramp = shift_ramp(p["shift_samples"] + pre_roll, n_fft)
-    body = torch.fft.irfft(y2_spec * ramp, n=n_fft)[:, :n]
+    body = torch.fft.irfft(y2_spec, n=n_fft)[:, :n]
     gain = 10.0 ** (p["amp_db"] / 20.0) / (body.abs().amax(-1) + 1e-30)
     out = {"body": body * gain.unsqueeze(-1), "gain": gain}
     if stages:
         for name, spec in (("impulse", x), ("resonance", y1_spec)):
-            out[name] = torch.fft.irfft(spec * ramp, n=n_fft)[:, :n] * gain.unsqueeze(-1)
+            out[name] = torch.fft.irfft(spec, n=n_fft)[:, :n] * gain.unsqueeze(-1)
     return out
 
 
@@ -151,14 +174,15 @@ def render_stages(
     """
     flat, seeds_flat, lead = _prepare(controls, n_samples, seeds)
     p = unpack(flat)
-    out = render_dry(p, seeds_flat, n_samples, stages=True)
-    n_fft = fft_size(n_samples)
+    n = n_samples + PRE_ROLL
+    out = render_dry(p, seeds_flat, n, pre_roll=PRE_ROLL, stages=True)
+    n_fft = fft_size(n)
     bank = room_bank(tuple(rooms)).to(device=flat.device, dtype=flat.dtype)
-    ir_spec = room_spectra(bank, n_fft, max_len=n_samples)[room_index(p["room_id"], bank.shape[0])]
+    ir_spec = room_spectra(bank, n_fft, max_len=n)[room_index(p["room_id"], bank.shape[0])]
     room_spec, mixed = apply_room(torch.fft.rfft(out["body"], n=n_fft), ir_spec, p["room_wet"])
-    out["room"] = torch.fft.irfft(room_spec, n=n_fft)[:, :n_samples]
-    out["output"] = torch.fft.irfft(mixed, n=n_fft)[:, :n_samples]
-    return {k: out[k].reshape(*lead, n_samples) for k in STAGES}
+    out["room"] = torch.fft.irfft(room_spec, n=n_fft)[:, :n]
+    out["output"] = torch.fft.irfft(mixed, n=n_fft)[:, :n]
+    return {k: out[k][:, PRE_ROLL:].reshape(*lead, n_samples) for k in STAGES}
 
 
 def render(
@@ -182,15 +206,16 @@ def render(
     """
     flat, seeds_flat, lead = _prepare(controls, n_samples, seeds)
     p = unpack(flat)
-    body = render_dry(p, seeds_flat, n_samples)["body"]
+    n = n_samples + PRE_ROLL  # rendered from PRE_ROLL samples early, as `decode` does, then cropped
+    body = render_dry(p, seeds_flat, n, pre_roll=PRE_ROLL)["body"]
     wet = p["room_wet"]
     if not (torch.is_grad_enabled() and flat.requires_grad) and not bool((wet > 0).any()):
-        return body.reshape(*lead, n_samples)
-    n_fft = fft_size(n_samples)
+        return body[:, PRE_ROLL:].reshape(*lead, n_samples)
+    n_fft = fft_size(n)
     bank = room_bank(tuple(rooms)).to(device=flat.device, dtype=flat.dtype)
-    ir_spec = room_spectra(bank, n_fft, max_len=n_samples)[room_index(p["room_id"], bank.shape[0])]
+    ir_spec = room_spectra(bank, n_fft, max_len=n)[room_index(p["room_id"], bank.shape[0])]
     _, mixed = apply_room(torch.fft.rfft(body, n=n_fft), ir_spec, wet)
-    return torch.fft.irfft(mixed, n=n_fft)[:, :n_samples].reshape(*lead, n_samples)
+    return torch.fft.irfft(mixed, n=n_fft)[:, PRE_ROLL:n].reshape(*lead, n_samples)
 
 
 def level_db(gain: float) -> float:

@@ -19,18 +19,24 @@ def fft_size(n_samples: int) -> int:
     return int(scipy.fft.next_fast_len(2 * n_samples + 2 * MAX_SHIFT, real=True))
 
 
-def shift_ramp(shift_samples: torch.Tensor, n_fft: int) -> torch.Tensor:
-    """exp(-2 pi i k s / M): multiplying an rFFT by it delays the signal by s samples (fractional, circular).
+def shift_phase(shift_samples: torch.Tensor, n_fft: int) -> torch.Tensor:
+    """Phase -2 pi k s / M (batch, n_fft // 2 + 1) in radians: exp(i phase) delays by s samples (fractional).
 
     Args:
         shift_samples: (batch,) delays in samples (negative advances).
         n_fft: FFT size M.
+    """
+    k = torch.arange(n_fft // 2 + 1, dtype=shift_samples.dtype, device=shift_samples.device)
+    return k * ((-2.0 * math.pi / n_fft) * shift_samples).unsqueeze(-1)
+
+
+def shift_ramp(shift_samples: torch.Tensor, n_fft: int) -> torch.Tensor:
+    """exp(-2 pi i k s / M): multiplying an rFFT by it delays the signal by s samples (fractional, circular).
 
     Returns:
         complex (batch, n_fft // 2 + 1).
     """
-    k = torch.arange(n_fft // 2 + 1, dtype=shift_samples.dtype, device=shift_samples.device)
-    phase = (-2.0 * math.pi / n_fft) * k * shift_samples.unsqueeze(-1)
+    phase = shift_phase(shift_samples, n_fft)
     return torch.polar(torch.ones_like(phase), phase)
 
 

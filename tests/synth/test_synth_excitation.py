@@ -1,0 +1,80 @@
+import numpy as np
+import pytest
+import scipy.signal
+import torch
+
+from eventcodec.synth.excitation import colour_response, envelope, excitation_spectrum
+from eventcodec.synth.noise import white_noise
+from eventcodec.synth.schedule import fft_size
+
+SR = 22050
+
+
+def _t(*xs):
+    return [torch.tensor([x], dtype=torch.float64) for x in xs]
+
+
+def test_colour_response_matches_scipy_analog_butterworth():
+    f = torch.linspace(1.0, SR / 2, 500, dtype=torch.float64)
+    lp, hp = 3000.0, 200.0
+    h = colour_response(f, *_t(lp, hp))[0].numpy()
+    w = 2 * np.pi * f.numpy()
+    b1, a1 = scipy.signal.butter(2, 2 * np.pi * lp, "low", analog=True)
+    b2, a2 = scipy.signal.butter(2, 2 * np.pi * hp, "high", analog=True)
+    ref = scipy.signal.freqs(b1, a1, w)[1] * scipy.signal.freqs(b2, a2, w)[1]
+    np.testing.assert_allclose(h, ref, rtol=1e-9, atol=1e-12)
+
+
+def test_colour_response_phase_argument_is_a_multiplied_ramp():
+    f = torch.linspace(0.0, SR / 2, 64, dtype=torch.float64)
+    phase = torch.linspace(-3.0, 7.0, 64, dtype=torch.float64).unsqueeze(0)
+    a = colour_response(f, *_t(5000.0, 50.0))
+    b = colour_response(f, *_t(5000.0, 50.0), phase)
+    torch.testing.assert_close(b, a * torch.polar(torch.ones_like(phase), phase))
+
+
+def test_envelope_shape_attack_sustain_release():
+    t = torch.arange(2 * SR, dtype=torch.float64) / SR
+    attack, tau, sus_db, hold, rel = 200 / SR, 0.05, -20.0, 0.5, 0.3
+    env = envelope(t, *_t(attack, tau, sus_db, hold, rel, 5.0, 0.0))[0].numpy()
+    i_a, i_h = round(attack * SR), round(hold * SR)
+    assert env.max() == pytest.approx(1.0, abs=1e-9) and env.argmax() == i_a
+    assert env[i_h] == pytest.approx(0.1, rel=1e-3)  # sustain -20 dB reached
+    assert env[i_h + int(rel * SR)] / env[i_h] == pytest.approx(1e-3, rel=1e-2)  # release: 60 dB in release_s
+    trem = envelope(t, *_t(attack, tau, 0.0, 2.0, rel, 4.0, 1.0))[0].numpy()
+    assert trem[int(0.125 * SR)] == pytest.approx(0.0, abs=1e-6)  # depth 1: silent at half a 4 Hz period
+
+
+def test_noise_is_deterministic_unit_variance_and_length_independent():
+    seeds = torch.tensor([0, 1, 2**31 - 1])
+    a = white_noise(seeds, 50_000, torch.float64)
+    b = white_noise(seeds, 1_000, torch.float64)
+    assert torch.equal(a[:, :1000], b)  # a prefix of a longer render is the shorter render
+    assert torch.equal(a, white_noise(seeds, 50_000, torch.float64))
+    assert a.std(dim=-1).sub(1.0).abs().max() < 0.02 and a.mean().abs() < 0.02
+    c = np.corrcoef(a.numpy())
+    assert np.abs(c[np.triu_indices(3, 1)]).max() < 0.03
+
+
+def test_frequency_domain_convolution_matches_scipy_fftconvolve():
+    rng = np.random.default_rng(0)
+    n = 3000
+    x, h = rng.standard_normal((2, n))
+    m = fft_size(n)
+    y = torch.fft.irfft(torch.fft.rfft(torch.from_numpy(x), n=m) * torch.fft.rfft(torch.from_numpy(h), n=m), n=m)
+    np.testing.assert_allclose(y[:n].numpy(), scipy.signal.fftconvolve(x, h)[:n], atol=1e-9)
+
+
+def test_excitation_spectrum_is_noise_times_envelope_plus_click():
+    n = 1000
+    m = fft_size(n)
+    noise = white_noise(torch.tensor([7]), n, torch.float64)
+    env = torch.linspace(1.0, 0.0, n, dtype=torch.float64).unsqueeze(0)
+    ones = torch.ones(1, m // 2 + 1, dtype=torch.complex128)
+    x = torch.fft.irfft(excitation_spectrum(noise, env, torch.tensor([0.25], dtype=torch.float64), ones, m), n=m)
+    from eventcodec.synth.excitation import CLICK_GAIN
+
+    expected = 0.75 * noise[0] * env[0]
+    expected[0] += 0.25 * CLICK_GAIN
+    torch.testing.assert_close(x[0, :n], expected)
+    assert x[0, n:].abs().max() < 1e-12

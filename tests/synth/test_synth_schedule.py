@@ -1,0 +1,38 @@
+import numpy as np
+import torch
+
+from eventcodec.synth.schedule import PRE_ROLL, bucket_length, fft_size, shift_ramp
+
+
+def _bandlimited(n, delay):
+    t = np.arange(n) - n / 2 - delay
+    return np.sinc(t / 4.0) * np.exp(-0.5 * (t / 60.0) ** 2)  # smooth pulse well below Nyquist
+
+
+def test_integer_shift_is_a_circular_roll():
+    m = 1024
+    x = torch.randn(1, m, dtype=torch.float64)
+    y = torch.fft.irfft(torch.fft.rfft(x) * shift_ramp(torch.tensor([5.0], dtype=torch.float64), m), n=m)
+    torch.testing.assert_close(y, torch.roll(x, 5, dims=-1))
+
+
+def test_fractional_shift_matches_ideal_delay():
+    m = 2048
+    for d in (0.25, 0.5, -3.7, 100.3):
+        x = torch.from_numpy(_bandlimited(m, 0.0)).unsqueeze(0)
+        y = torch.fft.irfft(torch.fft.rfft(x) * shift_ramp(torch.tensor([d], dtype=torch.float64), m), n=m)
+        np.testing.assert_allclose(y[0].numpy(), _bandlimited(m, d), atol=1e-6)
+
+
+def test_fft_size_leaves_room_for_linear_convolution_and_shifts():
+    for n in (1, 100, 1000, 22050, 2**16 - PRE_ROLL):
+        assert fft_size(n) >= 2 * n + 2 * PRE_ROLL
+
+
+def test_buckets_cover_the_request_and_give_power_of_two_ffts():
+    n = np.array([1, 500, 896, 897, 30_000, 2**20])
+    b = bucket_length(n)
+    assert (b >= n).all()
+    for x in b:
+        m = fft_size(int(x))
+        assert m & (m - 1) == 0
