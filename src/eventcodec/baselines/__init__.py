@@ -1,0 +1,1 @@
+"""Baseline codecs implemented in the project (for the benchmark): Gabor-atom matching pursuit."""
