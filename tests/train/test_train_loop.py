@@ -70,3 +70,17 @@ def test_finds_musicnet_layout_and_excludes(tmp_path):
 def test_segments_are_peak_normalised():
     s = SegmentSampler(tone_clips(), 2048, seed=0).batch(3)
     assert s.shape == (3, 2048) and np.allclose(np.abs(s).max(axis=1), 1)
+
+
+def test_non_finite_steps_are_skipped_not_applied(tmp_path):
+    def broken(controls, n_samples, seeds):  # the real renderer plus 0 whose gradient is NaN
+        return RENDER(controls, n_samples, seeds) + torch.sqrt(controls - controls).sum(-1, keepdim=True)
+
+    torch.manual_seed(SMALL.train.seed)
+    before = EventModel(SMALL.model).state_dict()
+    res = train(_cfg(2), SegmentSampler(tone_clips(), 2048, seed=1), tmp_path, quiet=True, render=broken,
+                info=DistInfo())
+    rows = [json.loads(x) for x in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert rows[-1]["skipped"] == 2
+    after = load_checkpoint(res.checkpoint).weights
+    assert all(torch.equal(before[k], after[k]) for k in after)

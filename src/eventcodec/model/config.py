@@ -68,6 +68,8 @@ class TrainConfig:
         ramp_power: second-half frame weight is a 1 -> 0 ramp to this power (paper text 1, author's code 8).
         mrstft_weight: weight of an optional multi-resolution STFT term on the summed events (0: off).
         sparsity_weight: weight of an optional penalty on the summed event L1 norms (0: off).
+        grad_clip: clip the global gradient norm to this (0: no clipping); steps with a non-finite
+            gradient are always skipped (and counted in the log).
         log_every: steps between JSONL log lines.
         sample_every: steps between audio samples (0: never).
         checkpoint_every: steps between checkpoints (a final one is always written).
@@ -83,6 +85,7 @@ class TrainConfig:
     ramp_power: float = 1.0
     mrstft_weight: float = 0.0
     sparsity_weight: float = 0.0
+    grad_clip: float = 1.0
     log_every: int = 10
     sample_every: int = 500
     checkpoint_every: int = 500

@@ -108,6 +108,7 @@ def train(
     t0 = time.monotonic()
     bar = tqdm(total=tc.max_steps or None, initial=step, desc="train", unit="step", disable=quiet or not info.is_main)
     loss_value = float("nan")
+    skipped = 0
     while True:
         audio = torch.from_numpy(sampler.batch(tc.batch_size)).to(info.device)
         seeds = torch.from_numpy(sampler.rng.integers(0, 2**31, (tc.batch_size, config.model.n_events)))
@@ -115,7 +116,12 @@ def train(
         loss, parts = objective(tc, decomposition, audio)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        optimizer.step()
+        # gradients are already averaged across ranks here, so every rank takes the same decision
+        grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip or float("inf")))
+        if np.isfinite(grad_norm) and np.isfinite(float(loss.detach())):
+            optimizer.step()
+        else:
+            skipped += 1
         step += 1
         loss_value = mean_across(float(loss.detach()), info)
         bar.update(1)
@@ -124,20 +130,21 @@ def train(
         done = (tc.max_steps and step >= tc.max_steps) or (tc.max_minutes and elapsed_min >= tc.max_minutes)
 
         if info.is_main and (step % tc.log_every == 0 or done):
-            row = {"step": step, "loss": loss_value, **parts, "minutes": round(elapsed_min, 3)}
+            row = {"step": step, "loss": loss_value, **parts, "grad_norm": grad_norm, "skipped": skipped,
+                   "minutes": round(elapsed_min, 3)}
             with open(log_path, "a") as f:
                 f.write(json.dumps(row) + "\n")
         if info.is_main and tc.sample_every and (step % tc.sample_every == 0 or done):
             write_samples(out / "samples", step, audio[0], decomposition.event_audio[0].sum(dim=0))
         if step % tc.checkpoint_every == 0 or done:
             digest = save(loss_value)
+            if info.is_main and log_path.is_file():
+                from eventcodec.train.plot import plot_log
+
+                plot_log(log_path, out / "loss.png")
         if done:
             break
     bar.close()
-    if info.is_main and log_path.is_file():
-        from eventcodec.train.plot import plot_log
-
-        plot_log(log_path, out / "loss.png")
     shutdown(info)
     return RunResult(steps=step, final_loss=loss_value, checkpoint=ckpt_dir, model_hash=digest)
 
