@@ -10,6 +10,7 @@ from eventcodec.model import latent_to_controls
 from eventcodec.model.checkpoint import save_checkpoint
 from eventcodec.model.config import Config, ModelConfig
 from eventcodec.model.model import EventModel
+from eventcodec.types import EventSet
 
 CFG = Config(name="t", model=ModelConfig(n_samples=4096, n_events=3, channels=8, dilations=(1, 2), head_hidden=16,
                                          head_blocks=1, n_heads=2, control_ranges=(("n_partials", 0.0, 0.1),)))
@@ -69,3 +70,18 @@ def test_missing_or_pickled_checkpoint_is_a_user_error(tmp_path):
     (tmp_path / "model.pt").write_bytes(b"\x80\x04K\x01.")
     with pytest.raises(EventCodecError, match="only safetensors"):
         encode(_audio(), encoder="learned", options=EncodeOptions(checkpoint=str(tmp_path / "model.pt")))
+
+
+def test_cli_encode_with_checkpoint_then_decode(checkpoint, tmp_path):
+    import soundfile as sf
+
+    from eventcodec.cli.main import main
+
+    path, digest, _ = checkpoint
+    sf.write(tmp_path / "in.wav", _audio(), 22050)
+    assert main(["encode", str(tmp_path / "in.wav"), str(tmp_path / "x.evc"), "--encoder", "learned",
+                 "--checkpoint", str(path), "-q"]) == 0
+    events = EventSet.from_bytes((tmp_path / "x.evc").read_bytes())
+    assert events.space == "latent" and events.model_hash == digest and len(events) > 0
+    assert main(["decode", str(tmp_path / "x.evc"), str(tmp_path / "out.wav"), "-q"]) == 0
+    assert sf.info(str(tmp_path / "out.wav")).frames == 11000
