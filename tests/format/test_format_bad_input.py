@@ -105,15 +105,22 @@ def test_non_json_header_and_nan(good: bytes) -> None:
     assert json  # imported for clarity of the cases above
 
 
-def test_value_out_of_range_for_its_bits() -> None:
+def test_payload_that_does_not_match_its_bits() -> None:
     from eventcodec.format import payload
 
     ref = np.zeros(32, np.int64)
-    raw = payload.pack(np.array([5, 9]), np.full((2, 32), 2**12 - 1), (12,) * 32, ref)
-    with pytest.raises(FormatError, match="out of range"):
-        payload.unpack(raw, 2, (10,) * 32, 2**16, ref)
+    codes = np.array([[1] * 32, [2**12 - 1] * 32, [7] * 32])
+    raw = payload.pack(np.array([5, 9, 11]), codes, (12,) * 32, ref)
+    times, back = payload.unpack(raw, 3, (12,) * 32, 2**16, ref)
+    assert times.tolist() == [5, 9, 11] and np.array_equal(back, codes)
+    with pytest.raises(FormatError, match="size does not match"):
+        payload.unpack(raw, 3, (10,) * 32, 2**16, ref)
+    with pytest.raises(FormatError, match="ends inside"):
+        payload.unpack(raw, 3, (16,) * 32, 2**16, ref)
+    with pytest.raises(FormatError, match="beyond the chunk"):
+        payload.unpack(raw, 3, (12,) * 32, 8, ref)
     with pytest.raises(FormatError, match="mode"):
-        payload.unpack(raw[:2] + b"\xff" * 8 + raw[10:], 2, (12,) * 32, 2**16, ref)
+        payload.unpack(raw[:3] + b"\xff" * 8 + raw[11:], 3, (12,) * 32, 2**16, ref)
 
 
 def test_non_bytes_input() -> None:

@@ -1,14 +1,15 @@
-"""One chunk's payload: delta-coded times as varints, then quantized values column by column.
+"""One chunk's payload: bit-packed time gaps, then quantized values column by column.
 
-Layout before entropy coding (n = events in the chunk; an empty chunk has no payload):
-    n varints: the first event's offset from the chunk start, then the gap to the previous event;
+Layout before entropy coding (n = events in the chunk > 0; an empty chunk has no payload):
+    1 byte w (0..16), then n time gaps packed in w bits each (MSB first, zero-padded to a byte): the
+        first event's offset from the chunk start, then each event's gap to the previous one;
     8 bytes: a 2-bit storage mode per column (column j in byte j // 4, bits 2 * (j % 4)):
         0 every value is the column's reference code (a control's default; nothing stored),
-        1 every value is one code (stored once), 2 raw (n values);
-    then, for each column of mode 1 or 2: its values, one byte each (bits <= 8) or all high bytes then
-    all low bytes (bits > 8).
-Most controls sit at their default for a whole chunk and cost nothing; the rest are stored column by
-column so zstd sees their runs.
+        1 every value is one code (stored once), 2 raw (n codes);
+    then, for each column of mode 1 or 2, its codes: one byte each at 8 bits, all high bytes then all
+        low bytes at 16 bits, otherwise packed in `bits` bits each (MSB first, zero-padded to a byte).
+Most controls sit at their default for a whole chunk and cost nothing; whole bytes at 8 and 16 bits
+let zstd find the runs of the columns that move.
 """
 
 from __future__ import annotations
@@ -21,64 +22,58 @@ from eventcodec.errors import FormatError
 METHOD_STORED = 0
 METHOD_ZSTD = 1
 ZSTD_LEVEL = 19
-MAX_VARINT_BYTES = 3  # gaps are < 2**16 samples inside a chunk: at most 3 bytes of 7 bits
+MAX_GAP_BITS = 16  # times inside a 2**16-sample chunk
+MODE_REFERENCE, MODE_CONSTANT, MODE_RAW = 0, 1, 2
+MODE_BYTES = 8  # 2 bits for each of the 32 columns
 
 _ZSTD_PARAMS = zstandard.ZstdCompressionParameters.from_level(
     ZSTD_LEVEL, format=zstandard.FORMAT_ZSTD1_MAGICLESS, write_checksum=0, write_content_size=0, write_dict_id=0
 )
 
 
-def _encode_varints(values: np.ndarray) -> bytes:
-    out = bytearray()
-    for v in values.tolist():
-        while v >= 0x80:
-            out.append((v & 0x7F) | 0x80)
-            v >>= 7
-        out.append(v)
-    return bytes(out)
+def _packed_size(n: int, b: int) -> int:
+    return n * 2 if b == 16 else n if b == 8 else -(-n * b // 8)
 
 
-def _decode_varints(raw: bytes, n: int) -> tuple[np.ndarray, int]:
-    """First `n` varints of `raw` and the bytes they used; FormatError if malformed."""
-    values = np.empty(n, dtype=np.int64)
-    pos = 0
-    for i in range(n):
-        v, shift = 0, 0
-        while True:
-            if pos >= len(raw):
-                raise FormatError("chunk payload ends inside the event times")
-            byte = raw[pos]
-            pos += 1
-            v |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                if byte == 0 and shift > 7:
-                    raise FormatError("chunk payload has a non-canonical event time")
-                break
-            if shift >= 7 * MAX_VARINT_BYTES:
-                raise FormatError("chunk payload has an event time that is too large")
-        values[i] = v
-    return values, pos
+def _pack_codes(values: np.ndarray, b: int) -> bytes:
+    """(n,) codes < 2**b -> bytes (see the module docstring)."""
+    v = values.astype(np.int64)
+    if b == 8:
+        return v.astype(np.uint8).tobytes()
+    if b == 16:
+        return (v >> 8).astype(np.uint8).tobytes() + (v & 0xFF).astype(np.uint8).tobytes()
+    if b == 0:
+        return b""
+    bit_matrix = (v[:, None] >> np.arange(b - 1, -1, -1)) & 1
+    return np.packbits(bit_matrix.astype(np.uint8).reshape(-1)).tobytes()
 
 
-MODE_REFERENCE, MODE_CONSTANT, MODE_RAW = 0, 1, 2
-MODE_BYTES = 8  # 2 bits for each of the 32 columns
+def _unpack_codes(raw: bytes, pos: int, n: int, b: int, what: str) -> tuple[np.ndarray, int]:
+    """n codes of b bits from raw[pos:], and the position after them; FormatError when raw is too short."""
+    size = _packed_size(n, b)
+    if pos + size > len(raw):
+        raise FormatError(f"chunk payload ends inside {what}")
+    chunk = np.frombuffer(raw, np.uint8, size, pos).astype(np.int64)
+    if b == 8:
+        return chunk, pos + size
+    if b == 16:
+        return (chunk[:n] << 8) | chunk[n:], pos + size
+    if b == 0:
+        return np.zeros(n, np.int64), pos
+    bit_matrix = np.unpackbits(chunk.astype(np.uint8), count=n * b).reshape(n, b).astype(np.int64)
+    return bit_matrix @ (np.int64(1) << np.arange(b - 1, -1, -1)), pos + size
 
 
 def column_bytes(bits: tuple[int, ...]) -> int:
-    """Bytes one event's quantized values take in the payload when every column is stored raw."""
+    """Most bytes one event's quantized values take in the payload."""
     return sum(0 if b == 0 else 1 if b <= 8 else 2 for b in bits)
 
 
 def max_raw_size(n_events: int, bits: tuple[int, ...]) -> int:
     """Upper bound of a chunk's payload size before entropy coding."""
-    return n_events * (MAX_VARINT_BYTES + column_bytes(bits)) + (MODE_BYTES if n_events else 0)
-
-
-def _planes(values: np.ndarray, b: int) -> bytes:
-    if b <= 8:
-        return values.astype(np.uint8).tobytes()
-    return (values >> 8).astype(np.uint8).tobytes() + (values & 0xFF).astype(np.uint8).tobytes()
+    if n_events == 0:
+        return 0
+    return 1 + 2 * n_events + MODE_BYTES + n_events * column_bytes(bits)
 
 
 def _column_mode(col: np.ndarray, ref: int) -> int:
@@ -98,29 +93,18 @@ def pack(times_rel: np.ndarray, codes: np.ndarray, bits: tuple[int, ...], ref_co
     """
     if len(times_rel) == 0:
         return b""
-    parts = [_encode_varints(np.diff(times_rel, prepend=0))]
+    gaps = np.diff(np.asarray(times_rel, dtype=np.int64), prepend=0)
+    width = int(gaps.max()).bit_length()
+    parts = [bytes([width]), _pack_codes(gaps, width)]
     modes = [MODE_REFERENCE if b == 0 else _column_mode(codes[:, j], int(ref_codes[j])) for j, b in enumerate(bits)]
     packed = np.zeros(MODE_BYTES, np.uint8)
     for j, m in enumerate(modes):
         packed[j // 4] |= m << (2 * (j % 4))
     parts.append(packed.tobytes())
     for j, (b, m) in enumerate(zip(bits, modes, strict=True)):
-        if m == MODE_CONSTANT:
-            parts.append(_planes(codes[:1, j], b))
-        elif m == MODE_RAW:
-            parts.append(_planes(codes[:, j], b))
+        if m != MODE_REFERENCE:
+            parts.append(_pack_codes(codes[:1, j] if m == MODE_CONSTANT else codes[:, j], b))
     return b"".join(parts)
-
-
-def _read_planes(raw: bytes, pos: int, n: int, b: int) -> tuple[np.ndarray, int]:
-    size = n if b <= 8 else 2 * n
-    if pos + size > len(raw):
-        raise FormatError("chunk payload is shorter than its columns")
-    if b <= 8:
-        return np.frombuffer(raw, np.uint8, n, pos).astype(np.int64), pos + n
-    high = np.frombuffer(raw, np.uint8, n, pos).astype(np.int64)
-    low = np.frombuffer(raw, np.uint8, n, pos + n).astype(np.int64)
-    return (high << 8) | low, pos + 2 * n
 
 
 def unpack(raw: bytes, n_events: int, bits: tuple[int, ...], chunk_samples: int,
@@ -131,24 +115,24 @@ def unpack(raw: bytes, n_events: int, bits: tuple[int, ...], chunk_samples: int,
         if raw:
             raise FormatError("empty chunk has a payload")
         return np.zeros(0, np.int64), codes
-    gaps, pos = _decode_varints(raw, n_events)
+    if not raw or raw[0] > MAX_GAP_BITS:
+        raise FormatError("chunk payload has an invalid time width")
+    gaps, pos = _unpack_codes(raw, 1, n_events, raw[0], "the event times")
     times_rel = np.cumsum(gaps)
     if times_rel[-1] >= chunk_samples:
         raise FormatError("chunk holds an event time beyond the chunk's end")
     if pos + MODE_BYTES > len(raw):
         raise FormatError("chunk payload ends before its column modes")
-    packed = raw[pos : pos + MODE_BYTES]
+    modes = raw[pos : pos + MODE_BYTES]
     pos += MODE_BYTES
     for j, b in enumerate(bits):
-        mode = (packed[j // 4] >> (2 * (j % 4))) & 3
+        mode = (modes[j // 4] >> (2 * (j % 4))) & 3
         if mode == MODE_REFERENCE:
             codes[:, j] = ref_codes[j]
             continue
         if b == 0 or mode > MODE_RAW:
             raise FormatError(f"chunk has an invalid storage mode for column {j}")
-        values, pos = _read_planes(raw, pos, 1 if mode == MODE_CONSTANT else n_events, b)
-        if values.max() >= 1 << b:
-            raise FormatError(f"chunk holds a value out of range for column {j} ({b} bits)")
+        values, pos = _unpack_codes(raw, pos, 1 if mode == MODE_CONSTANT else n_events, b, f"column {j}")
         codes[:, j] = values
     if pos != len(raw):
         raise FormatError("chunk payload size does not match its event count")
