@@ -9,8 +9,9 @@ from pathlib import Path
 from eventcodec.cli.files import check_output, format_info
 from eventcodec.errors import AudioError, EventCodecError
 
-# how far back an event can start and still sound (hold + release + ring + room); the synth's own bound wins
-DEFAULT_CARRY_S = 32.0
+# how far back an event can start and still sound (hold 8 s + release 2 s + ring 20 s + body + room);
+# the synthesizer's own worst case is used when it is longer
+DEFAULT_CARRY_S = 34.0
 
 
 def _number(text: str, allow_zero: bool) -> float:
@@ -58,7 +59,7 @@ def encode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None
         raise EventCodecError("no encoder is installed")
     encoder = args.encoder or ("abs" if "abs" in names else names[0])
     options = EncodeOptions(quality=args.quality, events_per_second=args.events_per_second,
-                            bitrate_kbps=args.bitrate_kbps)
+                            bitrate_kbps=args.bitrate_kbps, checkpoint=getattr(args, "checkpoint", None))
     events = encode_file(source, encoder, options, progress=not args.quiet)
     data = encode_evc(events, bits=args.bits)
     write_bytes_atomic(output, data)
@@ -67,14 +68,18 @@ def encode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None
 
 
 def carry_samples(sample_rate: int) -> int:
-    """Samples before a decode range whose events may still sound in it."""
+    """Samples before a decode range whose events may still sound in it (the longest possible event)."""
+    bound = int(DEFAULT_CARRY_S * sample_rate)
     try:
-        from eventcodec import synth
+        import numpy as np
 
-        bound = getattr(synth, "MAX_EVENT_SAMPLES", None)
+        from eventcodec.controls import INDEX
+        from eventcodec.synth import audible_length
     except ImportError:
-        bound = None
-    return int(bound) if bound else int(DEFAULT_CARRY_S * sample_rate)
+        return bound
+    worst = np.ones((8, 32))  # every length-setting control at its maximum, each room
+    worst[:, INDEX["room_id"]] = np.linspace(0.0, 1.0, 8)
+    return max(bound, int(np.max(audible_length(worst, sample_rate))))
 
 
 def decode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None:
@@ -147,6 +152,7 @@ def _add_encode_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quality", choices=("fast", "default", "best"), default="default", help="speed/quality preset")
     p.add_argument("--events-per-second", type=_positive, default=None, metavar="X", help="cap on the event rate")
     p.add_argument("--bitrate-kbps", type=_positive, default=None, metavar="X", help="target bitrate")
+    p.add_argument("--checkpoint", default=None, metavar="PATH|HASH", help="trained model (learned encoder)")
     p.add_argument("--bits", type=int, default=None, choices=range(0, 17), metavar="0..16",
                    help="bits per stored value (default 8)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summary")
