@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from eventcodec.controls import INDEX
+from eventcodec.controls import INDEX, N_CONTROLS
 
 SEED_LEVELS = 65536  # the `seed` control is quantized to this many values before hashing
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -31,7 +31,7 @@ def event_seeds(times: np.ndarray, vectors: np.ndarray) -> np.ndarray:
     The same (time, quantized seed control) gives the same seed on every run and every machine.
     """
     t = np.asarray(times, dtype=np.int64).reshape(-1)
-    v = np.asarray(vectors, dtype=np.float64).reshape(len(t), -1)
+    v = np.asarray(vectors, dtype=np.float64).reshape(len(t), N_CONTROLS)
     level = quantize_seed(v[:, INDEX["seed"]]).astype(np.uint64)
     with np.errstate(over="ignore"):
         key = _splitmix64(t.astype(np.uint64)) ^ ((level * np.uint64(0x2545F4914F6CDD1D)) & _M64)
