@@ -121,7 +121,9 @@ def apply_op(events: EventSet, op: str, value: str, where: str | None, pool: Seq
         name, val = _split(value, "=", "--set", "NAME=VALUE (physical units)")
         return edit.set_control(events, name.strip(), _number(val, "--set"), where)
     if op == "mix":
-        path, _, offset = value.partition("@")
+        path, at, offset = value.rpartition("@")
+        if not at:
+            path, offset = value, "0"
         return edit.mix(events, read_events(path), _number(offset or "0", "--mix"))
     if op == "replace":
         return _replace_with_neighbour(events, _integer(value, "--replace-with-neighbour"), pool)
@@ -150,7 +152,7 @@ def run_edit(args: argparse.Namespace) -> int:
         for op, value in ops:
             events = apply_op(events, op, value, args.where, args.pool)
     _print_warnings(caught)
-    inputs = [args.input, *args.pool, *(v.partition("@")[0] for o, v in ops if o == "mix")]
+    inputs = [args.input, *args.pool, *(v.rpartition("@")[0] or v for o, v in ops if o == "mix")]
     write_events(events, args.output, inputs)
     if not args.quiet:
         print(f"{args.output}: {len(events)} events, {events.duration_s:.2f} s", file=sys.stderr)
