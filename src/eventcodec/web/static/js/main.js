@@ -141,7 +141,11 @@ function showJob(on, message = "", progress = 0) {
   $("job").hidden = !on;
   $("job-message").textContent = message;
   $("progress").value = progress;
-  document.body.dataset.state = on ? "encoding" : document.body.dataset.state;
+  if (on) document.body.dataset.state = "encoding";
+}
+
+function elapsed(since) {
+  return `${Math.round((Date.now() - since) / 1000)} s`;
 }
 
 async function startFromFile(file) {
@@ -175,13 +179,26 @@ function follow(job) {
   showJob(true, job.message, job.progress);
   const source = new EventSource(state.api.jobEventsUrl(job.job_id));
   state.jobSource = source;
+  const since = Date.now();
+  let last = job;
+  const show = () => showJob(true, `${last.message} ${Math.round(100 * last.progress)}% · ${elapsed(since)}`,
+    last.progress);
+  const timer = setInterval(show, 1000);
   source.addEventListener("progress", async (e) => {
+    if (!state.job || state.job.job_id !== job.job_id) { // a newer encode replaced this one
+      source.close();
+      clearInterval(timer);
+      return;
+    }
     const snap = JSON.parse(e.data);
-    showJob(true, `${snap.message} ${Math.round(100 * snap.progress)}%`, snap.progress);
+    last = snap;
+    show();
     if (!["done", "failed", "cancelled"].includes(snap.state)) return;
     source.close();
+    clearInterval(timer);
     state.job = null;
     showJob(false);
+    document.body.dataset.state = snap.state === "done" ? "loading" : snap.state;
     if (snap.state === "done") {
       try {
         if (state.source) $("background").value = "original";
@@ -199,12 +216,11 @@ function follow(job) {
 async function cancel() {
   if (state.upload) state.upload.abort();
   if (state.job) {
-    if (state.jobSource) state.jobSource.close();
+    // the server kills the worker; the event stream then reports "cancelled" and tidies up
     try { await state.api.cancelJob(state.job.job_id); } catch (e) { fail(e); }
-    state.job = null;
-    setStatus("encode cancelled");
+  } else {
+    showJob(false);
   }
-  showJob(false);
 }
 
 async function openEvc(file) {
