@@ -69,7 +69,7 @@ def test_rerun_skips_done_files_and_reports_failures(library: tuple[Path, Path, 
 
 def test_decode_many_renders_every_evc(library: tuple[Path, Path, int], tmp_path: Path) -> None:
     _, out, _ = library
-    summary = decode_many(out, tmp_path / "wav", BatchConfig(workers=2, progress=False))
+    summary = decode_many(out, tmp_path / "wav", BatchConfig(workers=1, progress=False))
     assert (summary.n_files, summary.n_done_now, summary.n_failed) == (3, 3, 0)
     for rel in GOOD:
         events = EventSet.from_bytes((out / rel).with_suffix(".evc").read_bytes())

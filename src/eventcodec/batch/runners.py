@@ -45,7 +45,7 @@ def _died(job: Job, reason: str) -> JobResult:
 
 
 class LocalRunner:
-    """A pool of `n_workers` processes on this machine (spawned, one torch thread each)."""
+    """A pool of `n_workers` processes on this machine (one torch thread each)."""
 
     def __init__(self, n_workers: int | None = None) -> None:
         self.n_workers = n_workers or default_workers()
@@ -57,8 +57,10 @@ class LocalRunner:
     def _new_pool(self) -> ProcessPoolExecutor:
         import multiprocessing
 
-        # spawn, not fork: forking a process that already runs torch threads can deadlock.
-        ctx = multiprocessing.get_context("spawn")
+        # forkserver, not fork: forking a process that already runs torch threads can deadlock. The server
+        # imports torch and the codec once; every worker (of this pool and later ones) forks from it.
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["torch", "eventcodec.batch.jobs", "eventcodec.codec"])
         return ProcessPoolExecutor(self.n_workers, mp_context=ctx, initializer=limit_threads)
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, JobResult]]:
