@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
+import json
 
 import numpy as np
 import torch
 
 from eventcodec.controls import schema_hash
 from eventcodec.errors import EventCodecError
-from eventcodec.model.checkpoint import load_checkpoint, resolve
+from eventcodec.model.checkpoint import META_NAME, MODEL_NAME, load_checkpoint, resolve
 from eventcodec.model.config import Config
 from eventcodec.model.model import EventModel
 from eventcodec.types import EventSet
@@ -26,10 +27,26 @@ def build_model(config: Config, weights: dict[str, torch.Tensor] | None = None) 
     return model.eval()
 
 
-@functools.lru_cache(maxsize=4)
 def load_model(ref: str) -> tuple[EventModel, str]:
-    """(model, content hash) from a checkpoint path or hash; cached by reference (weights are immutable)."""
-    ckpt = load_checkpoint(resolve(ref), with_state=False)
+    """(model, content hash) from a checkpoint path or hash, frozen, in eval mode.
+
+    Cached by folder and recorded hash, so a checkpoint rewritten in place is loaded again.
+    """
+    folder = resolve(ref)
+    if folder.is_file():
+        if folder.name != MODEL_NAME:
+            load_checkpoint(folder)  # raises the "give its folder" error
+        folder = folder.parent
+    try:
+        recorded = str(json.loads((folder / META_NAME).read_text()).get("hash", ""))
+    except (OSError, ValueError, AttributeError):
+        recorded = ""
+    return _load_cached(str(folder.resolve()), recorded)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(folder: str, recorded_hash: str) -> tuple[EventModel, str]:
+    ckpt = load_checkpoint(folder, with_state=False)
     model = build_model(ckpt.config, ckpt.weights)
     for p in model.parameters():
         p.requires_grad_(False)

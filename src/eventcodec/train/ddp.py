@@ -46,13 +46,13 @@ def init_distributed() -> DistInfo:
     return DistInfo(rank=dist.get_rank(), world_size=dist.get_world_size(), local_rank=local, device=device)
 
 
-def mean_across(value: float, info: DistInfo) -> float:
-    """Average a scalar over all processes (identity when alone)."""
+def mean_across(values: list[float], info: DistInfo) -> list[float]:
+    """Average scalars over all processes in one all-reduce (identity when alone)."""
     if not info.distributed:
-        return value
-    t = torch.tensor([value], dtype=torch.float64, device=info.device)
+        return list(values)
+    t = torch.tensor(values, dtype=torch.float64, device=info.device)
     dist.all_reduce(t)
-    return float(t.item()) / info.world_size
+    return [float(v) / info.world_size for v in t.tolist()]
 
 
 def shutdown(info: DistInfo) -> None:

@@ -123,11 +123,13 @@ def train(
         else:
             skipped += 1
         step += 1
-        loss_value = mean_across(float(loss.detach()), info)
+        elapsed_min = (time.monotonic() - t0) / 60
+        out_of_time = bool(tc.max_minutes and elapsed_min >= tc.max_minutes)
+        # one all-reduce: the mean loss, and whether any rank ran out of time (all ranks stop together)
+        loss_value, any_out_of_time = mean_across([float(loss.detach()), float(out_of_time)], info)
+        done = bool(tc.max_steps and step >= tc.max_steps) or any_out_of_time > 0
         bar.update(1)
         bar.set_postfix(loss=f"{loss_value:.4f}")
-        elapsed_min = (time.monotonic() - t0) / 60
-        done = (tc.max_steps and step >= tc.max_steps) or (tc.max_minutes and elapsed_min >= tc.max_minutes)
 
         if info.is_main and (step % tc.log_every == 0 or done):
             row = {"step": step, "loss": loss_value, **parts, "grad_norm": grad_norm, "skipped": skipped,
