@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.fft
@@ -26,6 +27,7 @@ from eventcodec.types import EventSet
 
 HOP = 2**16
 MAX_BATCH_SAMPLES = 2**18  # events x render length per batch: small batches stay in cache and bound memory
+WORKERS = 2  # render batches in parallel threads (torch and numpy release the GIL), one torch thread each
 
 
 def _to_controls(events: EventSet) -> EventSet:
@@ -65,15 +67,11 @@ class _Bus:
         return out
 
 
-def _render_group(vectors: np.ndarray, seeds: np.ndarray, n: int) -> np.ndarray:
-    """Dry renders (n_events, n) with PRE_ROLL samples before each event time, in memory-bounded batches."""
-    per = max(1, MAX_BATCH_SAMPLES // n)
-    outs = []
-    for i in range(0, len(vectors), per):
-        p = unpack(torch.from_numpy(vectors[i : i + per]))
-        body = render_dry(p, torch.from_numpy(seeds[i : i + per]), n, pre_roll=PRE_ROLL)["body"]
-        outs.append(body.numpy())
-    return np.concatenate(outs)
+def _render_batch(vectors: np.ndarray, seeds: np.ndarray, n: int) -> np.ndarray:
+    """Dry renders (n_events, n) with PRE_ROLL samples before each event time (runs in a worker thread)."""
+    with torch.no_grad():
+        p = unpack(torch.from_numpy(vectors))
+        return render_dry(p, torch.from_numpy(seeds), n, pre_roll=PRE_ROLL)["body"].numpy()
 
 
 def decode_chunks(
@@ -118,25 +116,32 @@ def decode_chunks(
     from tqdm import tqdm
 
     j = 0
-    with torch.no_grad():
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         for c in tqdm(range(n_chunks), disable=not progress, desc="decode", unit="chunk", leave=False):
             chunk_end = origin + (c + 1) * HOP
             j_end = int(np.searchsorted(first, chunk_end, side="left"))
             sel = np.arange(j, j_end)
             j = j_end
-            for b in np.unique(buckets[sel]):
-                ids = sel[buckets[sel] == b]
-                audio = _render_group(vec[ids], seeds[ids], int(b))
-                for k, i in enumerate(ids):
-                    dry.add(int(first[i]), audio[k] * (1.0 - wet[i]))
-                    if wet[i] > 0:
-                        room_bus[room_idx[i]].add(int(first[i]), audio[k] * wet[i])
-            blocks = [(r, bus.take(HOP)) for r, bus in enumerate(room_bus)]
-            used = [(r, b) for r, b in blocks if b.any()]
-            if used:  # rooms are linear: one FFT per used room, one inverse FFT for all of them
-                spec = scipy.fft.rfft(np.stack([b for _, b in used]), room_fft)
-                wet_spec = (spec * ir_specs[[r for r, _ in used]]).sum(axis=0)
-                dry.add(chunk_end - HOP, scipy.fft.irfft(wet_spec, room_fft)[: HOP + max_ir - 1])
+            with single_thread():
+                jobs = []
+                for b in np.unique(buckets[sel]):
+                    ids = sel[buckets[sel] == b]
+                    per = max(1, MAX_BATCH_SAMPLES // int(b))
+                    for k in range(0, len(ids), per):
+                        part = ids[k : k + per]
+                        jobs.append((part, pool.submit(_render_batch, vec[part], seeds[part], int(b))))
+                for part, job in jobs:  # results are added in a fixed order: bit-exact whatever the scheduling
+                    audio = job.result()
+                    for k, i in enumerate(part):
+                        dry.add(int(first[i]), audio[k] * (1.0 - wet[i]))
+                        if wet[i] > 0:
+                            room_bus[room_idx[i]].add(int(first[i]), audio[k] * wet[i])
+                blocks = [(r, bus.take(HOP)) for r, bus in enumerate(room_bus)]
+                used = [(r, b) for r, b in blocks if b.any()]
+                if used:  # rooms are linear: one FFT per used room, one inverse FFT for all of them
+                    spec = scipy.fft.rfft(np.stack([b for _, b in used]), room_fft)
+                    wet_spec = (spec * ir_specs[[r for r, _ in used]]).sum(axis=0)
+                    dry.add(chunk_end - HOP, scipy.fft.irfft(wet_spec, room_fft)[: HOP + max_ir - 1])
             out = dry.take(HOP)
             lo, hi = max(start_sample, chunk_end - HOP), min(stop, chunk_end)
             if hi > lo:
@@ -183,6 +188,5 @@ def decode(
         progress: show a tqdm bar on stderr.
         rooms: names or paths of the room bank that `room_id` indexes.
     """
-    with single_thread():
-        blocks = list(decode_chunks(events, start_sample, n_samples, progress, rooms))
+    blocks = list(decode_chunks(events, start_sample, n_samples, progress, rooms))
     return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)

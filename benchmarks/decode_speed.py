@@ -1,0 +1,103 @@
+"""Decode speed and memory of the synthesizer: a table for 10, 30 and 100 events per second.
+
+Each row runs in a fresh subprocess (so peak RSS is that row's own). "x real time" is audio
+seconds per wall second; "CPU s" is the process CPU time, steadier than wall time on a shared
+machine (the 1-minute load average is printed, since other jobs slow the wall clock).
+
+    .venv/bin/python benchmarks/decode_speed.py                      # 60 s at 10/30/100 ev/s
+    .venv/bin/python benchmarks/decode_speed.py --stream 60 600      # memory vs file length (30 ev/s)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+SR = 22050
+
+
+def random_events(rate_hz: float, duration_s: float, seed: int = 0) -> "EventSet":
+    """A plausible event mix: percussive and tonal events, 30% morphing, 30% with a body, rooms mixed in."""
+    from eventcodec.controls import INDEX
+    from eventcodec.types import EventSet
+
+    rng = np.random.default_rng(seed)
+    n = int(rate_hz * duration_s)
+    v = rng.uniform(0.0, 1.0, (n, 32)).astype(np.float32)
+    caps = {"decay_s": 0.6, "hold_s": 0.55, "release_s": 0.55, "env_decay_s": 0.6, "attack_s": 0.5,
+            "morph_time_s": 0.6, "body_decay_s": 0.7}
+    for name, cap in caps.items():  # ring times up to ~1.8 s, notes up to ~1 s
+        v[:, INDEX[name]] *= cap
+    v[:, INDEX["amp_db"]] = rng.uniform(0.5, 0.8, n)
+    v[:, INDEX["morph_amount"]] *= rng.uniform(size=n) < 0.3
+    v[:, INDEX["body_mix"]] *= rng.uniform(size=n) < 0.3
+    v[:, INDEX["room_wet"]] *= 0.5
+    times = np.sort(rng.integers(0, int(duration_s * SR), n))
+    return EventSet(times, v, n_samples=int(duration_s * SR))
+
+
+def one(rate_hz: float, duration_s: float, stream: bool, threads: int) -> dict[str, float]:
+    """Decode once and report timings; run in a child process."""
+    import torch
+
+    torch.set_num_threads(threads)
+    from eventcodec.synth import audible_length, decode
+    from eventcodec.synth.decode import decode_chunks
+
+    events = random_events(rate_hz, duration_s)
+    decode(random_events(5, 1.0, seed=1))  # warm-up: imports, room bank, FFT plans
+    t0, c0 = time.perf_counter(), time.process_time()
+    if stream:
+        peak = 0.0
+        for block in decode_chunks(events):
+            peak = max(peak, float(np.abs(block).max()))
+    else:
+        peak = float(np.abs(decode(events)).max())
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {
+        "rate": rate_hz, "events": len(events), "audio_s": duration_s, "wall_s": wall, "cpu_s": cpu,
+        "x_realtime": duration_s / wall, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "mean_event_s": float(audible_length(events.vectors).mean() / SR), "output_peak": peak,
+    }
+
+
+def run_child(rate: float, duration: float, stream: bool, threads: int) -> dict[str, float]:
+    cmd = [sys.executable, __file__, "--child", str(rate), str(duration), str(int(stream)), str(threads)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--duration", type=float, default=60.0, help="audio seconds per row")
+    p.add_argument("--rates", type=float, nargs="+", default=[10.0, 30.0, 100.0], help="events per second")
+    p.add_argument("--threads", type=int, default=2, help="torch threads outside decode (decode uses 1)")
+    p.add_argument("--stream", type=float, nargs="*", help="durations for the streaming-memory table (30 ev/s)")
+    p.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    a = p.parse_args()
+    if a.child:
+        rate, dur, stream, threads = a.child
+        print(json.dumps(one(float(rate), float(dur), bool(int(stream)), int(threads))))
+        return
+    print(f"load average (1 min) before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    rows = [run_child(r, a.duration, False, a.threads) for r in a.rates]
+    if a.stream:
+        rows += [run_child(30.0, d, True, a.threads) for d in a.stream]
+    head = ("ev/s", "events", "audio s", "mean event s", "wall s", "x real time", "CPU s", "peak RSS MB", "out peak")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for r in rows:
+        print(f"| {r['rate']:g} | {r['events']:g} | {r['audio_s']:g} | {r['mean_event_s']:.2f} | {r['wall_s']:.2f} | "
+              f"{r['x_realtime']:.1f} | {r['cpu_s']:.2f} | {r['peak_rss_mb']:.0f} | {r['output_peak']:.3f} |")
+    print(f"load average (1 min) after: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
