@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
 import re
+import socket
+import time
+import urllib.request
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import numpy as np
@@ -146,3 +152,25 @@ def test_sessions_expire_and_are_bounded() -> None:
     finally:
         store.close()
     assert not store.root.exists()
+
+
+def test_a_dropped_upload_leaves_no_file(serve: Callable[[object], AbstractContextManager[str]]) -> None:
+    app = create_app(TEST_LIMITS)
+    with serve(app) as base:
+        host, port = base.removeprefix("http://").split(":")
+        with urllib.request.urlopen(urllib.request.Request(f"{base}/api/sessions", method="POST")) as r:
+            sid = json.loads(r.read())["session_id"]
+        folder = app.state.studio.sessions.get(sid).folder
+        with socket.create_connection((host, int(port))) as s:
+            s.sendall(f"POST /api/sessions/{sid}/audio HTTP/1.1\r\nHost: {host}\r\n"
+                      "Content-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n".encode())
+            s.sendall(_audio_bytes("WAV")[:20000])
+            deadline = time.monotonic() + 10
+            while not list(folder.iterdir()) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert list(folder.iterdir()), "the upload did not start"
+        deadline = time.monotonic() + 10
+        while list(folder.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert list(folder.iterdir()) == []
+        assert not app.state.studio.jobs.active()

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"eventcodec studio on http://{args.host}:{args.port}/  (Ctrl+C stops it)", file=sys.stderr)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning" if args.quiet else "info",
-                    server_header=False)
+                    server_header=False, timeout_graceful_shutdown=3)
     except OSError as e:
         raise EventCodecError(f"cannot serve on {args.host}:{args.port}: {e.strerror or e}") from None
     return 0
