@@ -1,3 +1,5 @@
+import itertools
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -23,7 +25,7 @@ def test_eight_shipped_rooms_unit_energy_and_driest_first():
     np.testing.assert_allclose((bank.double() ** 2).sum(-1).numpy(), 1.0, rtol=1e-3)
     t60 = [_t60_s(load_room(n)) for n in ROOM_NAMES]
     assert t60[0] == min(t60) and t60[0] < 0.2
-    assert all(a < b for a, b in zip(t60, t60[1:], strict=False))  # ordered from dry to reverberant
+    assert all(a < b for a, b in itertools.pairwise(t60))  # ordered from dry to reverberant
     for i, n in enumerate(ROOM_NAMES):
         assert (SHIPPED_DIR / f"{i:02d}_{n}.wav").is_file()
 

@@ -44,31 +44,38 @@ def envelope(
 
 
 def colour_response(
-    freqs_hz: torch.Tensor, lowpass_hz: torch.Tensor, highpass_hz: torch.Tensor, phase: torch.Tensor | None = None
+    freqs_hz: torch.Tensor,
+    lowpass_hz: torch.Tensor,
+    highpass_hz: torch.Tensor,
+    phase: torch.Tensor | None = None,
+    sample_rate: int = 22050,
 ) -> torch.Tensor:
-    """Causal 2nd-order Butterworth low-pass x high-pass on rFFT bins, optionally times exp(i phase).
+    """Digital 2nd-order Butterworth low-pass x high-pass (bilinear transform) on rFFT bins, times exp(i phase).
 
-    H(s) = 1 / (1 + sqrt2 s_l + s_l^2) * s_h^2 / (1 + sqrt2 s_h + s_h^2) with s = j f / f_c (analog
-    prototype), computed in real arithmetic (it runs on every bin of every event).
+    The analog prototypes 1 / (1 + sqrt2 s + s^2) and s^2 / (1 + sqrt2 s + s^2) are evaluated at
+    s = j tan(pi f / sr) / tan(pi f_c / sr): exactly the response of the causal biquads that
+    `scipy.signal.butter(2, f_c, fs=sr)` designs, so the filter adds no pre-echo before the onset.
+    Computed in real arithmetic (it runs on every bin of every event).
 
     Args:
-        freqs_hz: bin frequencies (n_bins,).
-        lowpass_hz, highpass_hz: cut-offs (batch,).
+        freqs_hz: bin frequencies (n_bins,), 0 .. sample_rate / 2.
+        lowpass_hz, highpass_hz: cut-offs (batch,), clamped below Nyquist.
         phase: optional (batch, n_bins) extra phase in radians (the fine-shift ramp).
+        sample_rate: Hz.
 
     Returns:
         complex (batch, n_bins) frequency response.
     """
-    f = freqs_hz.unsqueeze(0)
-    x = f / lowpass_hz.unsqueeze(-1)
-    y = f / highpass_hz.unsqueeze(-1)
+    nyq = 0.5 * sample_rate
+    warp = torch.tan((math.pi / sample_rate) * torch.clamp(freqs_hz, max=nyq * 0.99999)).unsqueeze(0)
+    x = warp / torch.tan((math.pi / sample_rate) * torch.clamp(lowpass_hz, max=0.995 * nyq)).unsqueeze(-1)
+    y = warp / torch.tan((math.pi / sample_rate) * torch.clamp(highpass_hz, max=0.995 * nyq)).unsqueeze(-1)
     a, b = 1.0 - x * x, math.sqrt(2.0) * x
     y2 = y * y
     c, d = 1.0 - y2, math.sqrt(2.0) * y
-    den_re, den_im = a * c - b * d, a * d + b * c
-    # H = -y^2 / den = -y^2 conj(den) / |den|^2, so |H| = y^2 / |den| and arg H = pi - arg den
-    mag = y2 * torch.rsqrt(den_re * den_re + den_im * den_im + 1e-30)
-    ang = math.pi - torch.atan2(den_im, den_re)
+    # H = -y^2 / ((a + ib)(c + id)); |H| = y^2 / |den|, arg H = pi - arg(a + ib) - arg(c + id), continuous in f
+    mag = y2 * torch.rsqrt((a * a + b * b) * (c * c + d * d) + 1e-30)
+    ang = math.pi - torch.atan2(b, a) - torch.atan2(d, c)
     if phase is not None:
         ang = ang + phase
     return torch.polar(mag, ang)

@@ -100,7 +100,7 @@ def render_dry(
         p["tremolo_depth"],
     )
     # colour and fine shift share one complex factor: every later stage is shifted already
-    colour = colour_response(freqs, p["noise_lowpass_hz"], p["noise_highpass_hz"], shift_phase(shift, n_fft))
+    colour = colour_response(freqs, p["noise_lowpass_hz"], p["noise_highpass_hz"], shift_phase(shift, n_fft), sr)
     x = excitation_spectrum(white_noise(seeds, n, dtype), env, p["click_mix"], colour, n_fft)
 
     n_max = max(1, int(torch.round(p["n_partials"]).max().item()))
@@ -112,7 +112,7 @@ def render_dry(
         y1 = torch.fft.irfft(x * g_a, n=n_fft)[:, :n] * (1.0 - m) + torch.fft.irfft(x * g_b, n=n_fft)[:, :n] * m
         y1_spec = torch.fft.rfft(y1, n=n_fft)
     else:
-        y1_spec = x * g_a
+        y1, y1_spec = None, x * g_a
 
     if grad or bool((p["body_mix"] > 0).any()):
         ones = torch.ones_like(p["body_hz"]).unsqueeze(-1)
@@ -120,7 +120,9 @@ def render_dry(
         h_body = damped_sinusoid_bank(
             p["body_hz"].unsqueeze(-1), body_t60, ones * unit_energy_gain(body_t60, ones, sr).unsqueeze(-1), n, sr
         )
-        y2_spec = y1_spec * block_gain(torch.fft.rfft(h_body, n=n_fft), p["body_mix"])
+        # block 2 convolves block 1 truncated to n samples (the morph path has it so already): no wrap-around
+        y1_trunc_spec = y1_spec if y1 is not None else torch.fft.rfft(torch.fft.irfft(y1_spec, n=n_fft)[:, :n], n=n_fft)
+        y2_spec = y1_trunc_spec * block_gain(torch.fft.rfft(h_body, n=n_fft), p["body_mix"])
     else:
         y2_spec = y1_spec
 

@@ -10,13 +10,17 @@ import torch
 
 MAX_SHIFT = 128  # |shift_samples| bound from the controls table
 PRE_ROLL = MAX_SHIFT  # samples rendered before the event time so negative shifts are kept in decoding
-MIN_BUCKET_LOG2 = 9
+COLOUR_RING = 2048  # samples for the colour filters' ring-out (20 Hz high-pass: -60 dB after ~1700)
+MIN_BUCKET_LOG2 = 11
 
 
 def fft_size(n_samples: int) -> int:
-    """FFT size M >= 2 n + 2 * MAX_SHIFT: linear convolutions of two n-sample signals, shifted by up to
-    +-MAX_SHIFT, never wrap into the first n output samples."""
-    return int(scipy.fft.next_fast_len(2 * n_samples + 2 * MAX_SHIFT, real=True))
+    """FFT size M >= 2 n + 2 MAX_SHIFT + COLOUR_RING.
+
+    The excitation (n samples, then the colour filters' ring) convolved with an n-sample resonance
+    and shifted by up to +-MAX_SHIFT never wraps into the first n output samples.
+    """
+    return int(scipy.fft.next_fast_len(2 * n_samples + 2 * MAX_SHIFT + COLOUR_RING, real=True))
 
 
 def shift_phase(shift_samples: torch.Tensor, n_fft: int) -> torch.Tensor:
@@ -41,7 +45,9 @@ def shift_ramp(shift_samples: torch.Tensor, n_fft: int) -> torch.Tensor:
 
 
 def bucket_length(n_samples: np.ndarray) -> np.ndarray:
-    """Render lengths for decoding: the smallest 2^k - PRE_ROLL >= n (so the FFT size is exactly 2^(k+1))."""
-    n = np.maximum(np.asarray(n_samples, dtype=np.int64) + PRE_ROLL, 2**MIN_BUCKET_LOG2)
+    """Render lengths for decoding: the smallest 2^k - MAX_SHIFT - COLOUR_RING / 2 >= n, whose FFT size
+    (`fft_size`) is exactly 2^(k+1)."""
+    pad = MAX_SHIFT + COLOUR_RING // 2
+    n = np.maximum(np.asarray(n_samples, dtype=np.int64) + pad, 2**MIN_BUCKET_LOG2)
     k = np.ceil(np.log2(n)).astype(np.int64)
-    return (np.int64(1) << k) - PRE_ROLL
+    return (np.int64(1) << k) - pad
