@@ -181,9 +181,9 @@ def _edit_in_the_browser(page: Any, n: int, tmp_path: Path) -> None:
     assert page.locator("#events .event").count() == n
 
     area = page.locator("#timeline").bounding_box()
-    page.mouse.move(area["x"] + 30, area["y"] + 3)
+    page.mouse.move(area["x"] + 2, area["y"] + 2)
     page.mouse.down()
-    page.mouse.move(area["x"] + area["width"] - 3, area["y"] + area["height"] - 3, steps=8)
+    page.mouse.move(area["x"] + area["width"] - 2, area["y"] + area["height"] - 2, steps=8)
     page.mouse.up()
     assert page.locator("#events .event.selected").count() == n
     _shot(page, "studio-selection.png", tmp_path)

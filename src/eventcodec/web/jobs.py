@@ -90,8 +90,7 @@ class JobManager:
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(limits.max_running_jobs)
         self._closing = threading.Event()
-        self._watchdog: threading.Thread | None = None
-        self._start_watchdog()
+        self._watchdog: threading.Thread | None = None  # started with the first job
 
     def _start_watchdog(self) -> None:
         if self._watchdog is None or not self._watchdog.is_alive():

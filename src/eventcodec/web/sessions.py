@@ -113,7 +113,8 @@ class SessionStore:
 
     def __init__(self, limits: Limits, on_delete: Callable[[str], None] | None = None) -> None:
         self.limits = limits
-        self.root = Path(tempfile.mkdtemp(prefix="eventcodec-studio-"))
+        # created on the first session, so an idle app leaves nothing behind
+        self.root = Path(tempfile.gettempdir()) / f"eventcodec-studio-{new_id()}"
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
         self._on_delete = on_delete

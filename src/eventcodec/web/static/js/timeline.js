@@ -168,7 +168,8 @@ export class Timeline {
       if (!g.shift) this.selection.clear();
       for (const ev of this.view.events) {
         const [ex, ey] = this.position(ev);
-        if (ex >= x0 && ex <= x1 && ey >= y0 && ey <= y1) this.selection.add(ev.index);
+        const r = this.radius(ev); // a dot touched by the box counts, so events at the edges can be reached
+        if (ex + r >= x0 && ex - r <= x1 && ey + r >= y0 && ey - r <= y1) this.selection.add(ev.index);
       }
       if (g.box) g.box.remove();
       this.refreshClasses();
