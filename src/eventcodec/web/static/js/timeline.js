@@ -199,9 +199,10 @@ export class Timeline {
     }
     this.tooltip.replaceChildren(...lines.map((t) => el("div", {}, t)));
     this.tooltip.hidden = false;
-    const [w] = this.size();
-    this.tooltip.style.left = `${Math.min(x + 12, w - 170)}px`;
-    this.tooltip.style.top = `${Math.max(y - 10, 0)}px`;
+    const [w, h] = this.size();
+    const th = this.tooltip.offsetHeight;
+    this.tooltip.style.left = `${x + 190 < w ? x + 12 : x - 190}px`;
+    this.tooltip.style.top = `${Math.max(Math.min(y - 10, h - th - 4), 0)}px`;
     this.hooks.onHover(index);
   }
 
