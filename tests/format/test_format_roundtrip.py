@@ -34,7 +34,7 @@ def event_sets(draw: st.DrawFn) -> EventSet:
 bits_strategy = st.one_of(st.none(), st.integers(0, 16), st.lists(st.integers(0, 16), min_size=32, max_size=32))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(event_sets(), bits_strategy)
 def test_round_trip_is_exact_on_the_quantized_grid(events: EventSet, bits: int | list[int] | None) -> None:
     data = encode_evc(events, bits=bits)
