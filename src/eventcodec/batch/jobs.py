@@ -49,11 +49,16 @@ class JobResult:
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
     """Hex sha256 of a file, read in 1 MiB chunks."""
-    h = hashlib.sha256()
+    return _hash_and_size(path)[0]
+
+
+def _hash_and_size(path: str | os.PathLike[str]) -> tuple[str, int]:
+    h, n_bytes = hashlib.sha256(), 0
     with open(path, "rb") as f:
         while chunk := f.read(HASH_CHUNK_BYTES):
             h.update(chunk)
-    return h.hexdigest()
+            n_bytes += len(chunk)
+    return h.hexdigest(), n_bytes
 
 
 def limit_threads() -> None:
@@ -105,9 +110,9 @@ def run_job(job: Job) -> JobResult:
     worker = f"{socket.gethostname()}:{os.getpid()}"
     sha = ""
     try:
-        if os.path.getsize(job.input_path) == 0:
+        sha, n_bytes = _hash_and_size(job.input_path)
+        if n_bytes == 0:
             raise EventCodecError("empty file")
-        sha = sha256_file(job.input_path)
         data, duration_s, n_events = _WORK[job.kind](job)
         Path(job.output_path).parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(job.output_path, data)
