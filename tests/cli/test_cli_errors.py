@@ -37,6 +37,7 @@ def work(tmp_path: Path) -> Path:
 CASES = [
     (["info", "{d}/missing.evc"], "no such file"),
     (["info", "{d}/text.txt"], "magic"),
+    (["info", "{d}"], "directory"),
     (["info", "{d}/tone.wav"], "magic"),
     (["info", "{d}/truncated.evc"], "truncated"),
     (["info", "{d}/future.evc"], "newer"),
@@ -62,6 +63,9 @@ CASES = [
     (["encode", "{d}/silent0.wav", "{d}/out.evc"], "no audio"),
     (["encode", "{d}/text.txt", "{d}/out.evc"], "cannot read"),
     (["encode", "{d}/tone.wav", "{d}/tone.wav"], "onto the input"),
+    (["encode", "{d}/tone.wav", "{d}/missing_dir/out.evc"], "does not exist"),
+    (["encode", "{d}/tone.wav", "{d}"], "is a directory"),
+    (["decode", "{d}/good.evc", "{d}/missing_dir/out.wav"], "does not exist"),
     (["encode", "{d}/tone.wav", "{d}/out.evc", "--events-per-second", "-3"], "positive"),
     (["encode", "{d}/tone.wav", "{d}/out.evc", "--encoder", "no-such-encoder"], "encoder"),
 ]

@@ -16,10 +16,18 @@ MAX_JSON_BYTES = 2**30
 
 
 def check_output(output: str | os.PathLike[str], *inputs: str | os.PathLike[str]) -> None:
-    """Refuse to write `output` when it names one of the inputs (an input is never overwritten)."""
+    """Refuse, before any work, an output that names an input (never overwritten) or cannot be created."""
     for inp in inputs:
         if same_file(output, inp) or Path(output).resolve() == Path(inp).resolve():
             raise EventCodecError(f"refusing to write the output onto the input file {inp}")
+    dest = Path(output)
+    parent = dest.parent if str(dest.parent) else Path(".")
+    if not parent.is_dir():
+        raise EventCodecError(f"cannot write {dest}: folder {parent} does not exist")
+    if dest.is_dir():
+        raise EventCodecError(f"cannot write {dest}: it is a directory")
+    if not os.access(parent, os.W_OK):
+        raise EventCodecError(f"cannot write {dest}: folder {parent} is not writable")
 
 
 def format_info(info: dict[str, Any], name: str) -> str:
