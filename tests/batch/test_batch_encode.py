@@ -20,62 +20,63 @@ GOOD = ["a.flac", "album/b.wav", "album/disc 2/c.flac"]
 BAD = ["bad/corrupt.flac", "bad/empty.wav", "bad/notes.mp3"]
 
 
-@pytest.fixture(scope="module")
-def library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, int]:
-    """A library of 3 good clips and 3 bad files, encoded once by the CLI with 2 local workers."""
-    root = tmp_path_factory.mktemp("lib")
+def _encode_many(src: Path, out: Path, workers: int) -> int:
+    return main(["encode-many", str(src), str(out), "--encoder", ENCODER, "--quality", "fast",
+                 "--workers", str(workers), "--quiet"])
+
+
+def _build_library(src: Path) -> None:
+    """3 good clips (0.5, 0.75, 1.0 s) in nested folders, 3 bad files, and a non-audio file that is ignored."""
     for i, rel in enumerate(GOOD):
-        write_clip(root / "in" / rel, seconds=0.5 + 0.25 * i, f0_hz=180.0 * (i + 1), seed=i)
-    write_bad_files(root / "in" / "bad")
-    (root / "in" / "cover.jpg").write_bytes(b"\xff\xd8 not audio but not an audio extension either")
-    rc = main(["encode-many", str(root / "in"), str(root / "out"), "--encoder", ENCODER, "--quality", "fast",
-               "--workers", "2", "--quiet"])
-    return root / "in", root / "out", rc
+        write_clip(src / rel, seconds=0.5 + 0.25 * i, f0_hz=180.0 * (i + 1), seed=i)
+    write_bad_files(src / "bad")
+    (src / "cover.jpg").write_bytes(b"\xff\xd8 not audio but not an audio extension either")
 
 
-def test_good_files_encode_bad_ones_are_listed_and_exit_says_so(library: tuple[Path, Path, int],
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
-    src, out, rc = library
-    assert rc == 1
+def _check_good_encoded_bad_listed(src: Path, out: Path) -> None:
     for rel in GOOD:
         events = EventSet.from_bytes((out / rel).with_suffix(".evc").read_bytes())
         assert events.n_samples == sf.info(str(src / rel)).frames
     manifest = json.loads((out / "encode-manifest.json").read_text())["files"]
     assert sorted(manifest) == sorted(GOOD + BAD)
     assert all(manifest[rel]["status"] == "done" for rel in GOOD)
-    reasons = {rel: manifest[rel]["error"] for rel in BAD}
     assert all(manifest[rel]["status"] == "failed" for rel in BAD)
-    assert "empty" in reasons["bad/empty.wav"]
+    reasons = {rel: manifest[rel]["error"] for rel in BAD}
+    assert reasons["bad/empty.wav"] == "empty file"
     assert "cannot read" in reasons["bad/corrupt.flac"] and "cannot read" in reasons["bad/notes.mp3"]
-    assert all(r and "\n" not in r for r in reasons.values())
+    assert all("\n" not in r for r in reasons.values())
     assert not list(out.rglob("*.part")) and not (out / "bad").exists()
 
 
-def test_rerun_skips_done_files_and_reports_failures(library: tuple[Path, Path, int],
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    src, out, _ = library
-    evcs = sorted(out.rglob("*.evc"))
-    mtimes = [p.stat().st_mtime_ns for p in evcs]
-    capsys.readouterr()
-    rc = main(["encode-many", str(src), str(out), "--encoder", ENCODER, "--quality", "fast", "--workers", "1",
-               "--quiet"])
-    text = capsys.readouterr().out
-    assert rc == 1
-    assert "6 found, 0 encoded now, 3 already done, 3 failed" in text
-    assert "audio:      0.001 h in done files (0.000 h this run)" in text  # 0.5 + 0.75 + 1.0 s
-    assert all(f"FAILED {rel}:" in text for rel in BAD)
-    assert [p.stat().st_mtime_ns for p in evcs] == mtimes
-
-
-def test_decode_many_renders_every_evc(library: tuple[Path, Path, int], tmp_path: Path) -> None:
-    _, out, _ = library
-    summary = decode_many(out, tmp_path / "wav", BatchConfig(workers=1, progress=False))
+def _check_decoded(out: Path, wav_dir: Path) -> None:
+    summary = decode_many(out, wav_dir, BatchConfig(workers=1, progress=False))
     assert (summary.n_files, summary.n_done_now, summary.n_failed) == (3, 3, 0)
     for rel in GOOD:
         events = EventSet.from_bytes((out / rel).with_suffix(".evc").read_bytes())
-        audio, sr = sf.read(str((tmp_path / "wav" / rel).with_suffix(".wav")))
+        audio, sr = sf.read(str((wav_dir / rel).with_suffix(".wav")))
         assert sr == events.sample_rate and len(audio) == events.n_samples
         assert np.all(np.isfinite(audio))
+
+
+def test_mixed_library_encodes_good_files_lists_bad_ones_resumes_and_decodes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src, out = tmp_path / "in", tmp_path / "out"
+    _build_library(src)
+    assert _encode_many(src, out, workers=2) == 1  # exit status 1: some files failed
+    _check_good_encoded_bad_listed(src, out)
+
+    evcs = sorted(out.rglob("*.evc"))
+    mtimes = [p.stat().st_mtime_ns for p in evcs]
+    capsys.readouterr()
+    assert _encode_many(src, out, workers=1) == 1
+    text = capsys.readouterr().out
+    assert "6 found, 0 encoded now, 3 already done, 3 failed" in text
+    assert "audio:      0.001 h in done files (0.000 h this run)" in text  # 0.5 + 0.75 + 1.0 s
+    assert all(f"FAILED {rel}:" in text for rel in BAD)
+    assert [p.stat().st_mtime_ns for p in evcs] == mtimes  # done files were not redone
+
+    _check_decoded(out, tmp_path / "wav")
 
 
 def test_bad_encoder_folder_or_workers_are_one_line_errors(tmp_path: Path,
