@@ -19,6 +19,7 @@ from eventcodec.batch.plan import Job
 from eventcodec.errors import EventCodecError
 
 JOBS_IN_FLIGHT_PER_WORKER = 2
+WORKER_DIED = "worker process died (crash or out of memory)"
 
 
 def default_workers() -> int:
@@ -76,14 +77,14 @@ class LocalRunner:
             for fut in finished:
                 job = in_flight.pop(fut)
                 try:
-                    yield job, fut.result()
+                    result = fut.result()
                 except BrokenProcessPool:
-                    broken = True
-                    yield job, _died(job, "worker process died (crash or out of memory)")
+                    broken, result = True, _died(job, WORKER_DIED)
+                yield job, result
             if broken:  # every job still in flight died with the pool; start a fresh one for the rest
                 for fut, job in in_flight.items():
                     fut.cancel()
-                    yield job, _died(job, "worker process died (crash or out of memory)")
+                    yield job, _died(job, WORKER_DIED)
                 in_flight.clear()
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = self._new_pool()
