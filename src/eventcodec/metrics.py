@@ -26,7 +26,8 @@ ST_N_MELS = 64
 ST_FMIN_HZ = 40.0
 ST_EPS = 1e-6
 VISQOL_RATE_HZ = 48000
-DEFAULT_MAX_LAG_S = 0.1
+# MP3 at 8 kbps decodes ~72 ms late; leave room for slower decoders.
+DEFAULT_MAX_LAG_S = 0.25
 # A waveform cross-correlation peak below this (normalised) means the codec did not keep the phase
 # (parametric codecs, including ours): the lag is then found on the energy envelope instead.
 WAVEFORM_PEAK_MIN = 0.3

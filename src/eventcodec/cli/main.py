@@ -13,7 +13,7 @@ from eventcodec.errors import EventCodecError
 COMMAND_MODULES: tuple[str, ...] = (
     "eventcodec.cli.files", "eventcodec.cli.codec",
     "eventcodec.cli.batch", "eventcodec.cli.edit", "eventcodec.cli.plot", "eventcodec.cli.explain",
-    "eventcodec.cli.studio", "eventcodec.cli.train",
+    "eventcodec.cli.studio", "eventcodec.cli.train", "eventcodec.cli.bench",
 )
 
 

@@ -1,0 +1,120 @@
+"""`eventcodec bench`: rate, quality, speed and memory of eventcodec vs Opus, MP3, Vorbis and Gabor MP."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from eventcodec.errors import EventCodecError
+
+QUICK_SYSTEMS = ("eventcodec-*-fast@3k", "opus@6k", "opus@12k", "mp3@16k", "vorbis@q-1", "gabor-mp@3k")
+QUICK_CLIPS = 2
+QUICK_SECONDS = 6.0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("bench", help="benchmark against Opus, MP3, Vorbis and Gabor MP",
+                       description="Encode and decode every clip of a corpus with every system; write a markdown "
+                                   "table, per-clip JSON/CSV and a rate-distortion plot.")
+    p.add_argument("--corpus", type=Path, default=Path("corpus"),
+                   help="corpus folder (scripts/make_corpus.py; default: corpus/)")
+    p.add_argument("--split", choices=("test", "dev", "all"), default=None,
+                   help="which clips (default: test; dev with --quick)")
+    p.add_argument("--systems", nargs="+", metavar="PATTERN",
+                   help="system names or shell patterns (anchors are always included); see --list-systems")
+    p.add_argument("--out", type=Path, default=Path("out/bench"), help="output folder (default: out/bench)")
+    p.add_argument("--quick", action="store_true",
+                   help=f"{QUICK_CLIPS} dev clips cut to {QUICK_SECONDS:g} s and a few systems: a check in minutes")
+    p.add_argument("--clips", type=int, default=None, metavar="N", help="only the first N clips")
+    p.add_argument("--max-seconds", type=float, default=None, metavar="S", help="cut each clip to its first S s")
+    p.add_argument("--timeout", type=float, default=900.0, metavar="S",
+                   help="limit per encode/decode process in seconds (default 900); past it the run is failed")
+    p.add_argument("--no-visqol", action="store_true", help="skip ViSQOL")
+    p.add_argument("--keep-audio", action="store_true", help="keep decoded audio and compressed files in OUT/work")
+    p.add_argument("--list-systems", action="store_true", help="print the system names and exit")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_bench)
+
+
+def _command_line(args: argparse.Namespace) -> str:
+    """The options of this run as a command that reproduces it."""
+    parts = ["eventcodec", "bench", "--corpus", str(args.corpus), "--out", str(args.out)]
+    if args.quick:
+        parts.append("--quick")
+    if args.split:
+        parts += ["--split", args.split]
+    if args.systems:
+        parts += ["--systems", *args.systems]
+    for flag, value in (("--clips", args.clips), ("--max-seconds", args.max_seconds)):
+        if value is not None:
+            parts += [flag, f"{value:g}"]
+    parts += ["--timeout", f"{args.timeout:g}"]
+    parts += ["--no-visqol"] if args.no_visqol else []
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from eventcodec.bench.corpus import load_corpus
+    from eventcodec.bench.machine import machine_info
+    from eventcodec.bench.report import markdown_table, plot_rate_distortion, summarize, write_rows
+    from eventcodec.bench.run import BenchConfig, Row, run_bench
+    from eventcodec.bench.systems import select_systems
+
+    if args.list_systems:
+        print("\n".join(s.name for s in select_systems(None)))
+        return 0
+    patterns = args.systems or (list(QUICK_SYSTEMS) if args.quick else None)
+    systems = select_systems(patterns)
+    clips = load_corpus(args.corpus, args.split or ("dev" if args.quick else "test"))
+    n_clips = args.clips if args.clips is not None else (QUICK_CLIPS if args.quick else None)
+    if n_clips is not None:
+        if n_clips < 1:
+            raise EventCodecError(f"--clips must be >= 1, got {n_clips}")
+        clips = clips[:n_clips]
+    max_s = args.max_seconds if args.max_seconds is not None else (QUICK_SECONDS if args.quick else None)
+    if max_s is not None and not max_s > 0:
+        raise EventCodecError(f"--max-seconds must be > 0, got {max_s}")
+    if not args.timeout > 0:
+        raise EventCodecError(f"--timeout must be > 0, got {args.timeout}")
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        raise EventCodecError(f"--out {out} exists and is not a folder")
+    if out.resolve() == args.corpus.resolve():
+        raise EventCodecError("--out must not be the corpus folder")
+    out.mkdir(parents=True, exist_ok=True)
+    cfg = BenchConfig(timeout_s=args.timeout, visqol=not args.no_visqol, max_seconds=max_s,
+                      keep_dir=(out / "work") if args.keep_audio else None)
+    command = _command_line(args)
+    meta = {"command": command, "started_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+            "corpus": str(args.corpus), "clips": [c.name for c in clips], "max_seconds": max_s,
+            "systems": [s.name for s in systems], "machine": machine_info()}
+    done: list[Row] = []
+
+    def save(row: Row) -> None:  # partial results survive an interrupted run
+        done.append(row)
+        write_rows(out, done, meta)
+
+    t0 = time.perf_counter()
+    rows = run_bench(clips, systems, cfg, progress=not args.quiet, on_row=save)
+    meta["wall_s"] = round(time.perf_counter() - t0, 1)
+    write_rows(out, rows, meta)
+    summaries = summarize(rows)
+    audio_s = sum(r.duration_s for r in rows if r.system == systems[0].name)
+    m = meta["machine"]
+    assert isinstance(m, dict)
+    header = (f"# Benchmark results\n\nCommand: `{command}`  \nRun: {meta['started_utc']} UTC, {meta['wall_s']} s; "
+              f"{len(clips)} clips, {audio_s:.0f} s of audio ({args.corpus}).  \n"
+              f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, load {m['load_avg_1_5_15']}; "
+              f"Python {m['python']}, torch {m['torch']}, commit {m['git_commit']}.\n\n"
+              "kbps from the real file size; ST-corr mean ± sd over clips; speeds are audio seconds per wall second "
+              "of each process (start-up included); memory is each process's peak RSS. Anchors are reference "
+              "signals, not codecs: what a metric gives them shows what it cannot tell apart.\n\n")
+    (out / "table.md").write_text(header + markdown_table(summaries))
+    plot_rate_distortion(out / "rd.png", summaries, f"eventcodec bench: {len(clips)} clips, {audio_s:.0f} s")
+    if not args.quiet:
+        print(markdown_table(summaries))
+        print(f"wrote {out}/table.md, results.json, results.csv, rd.png", file=sys.stderr)
+    return 0

@@ -1,0 +1,110 @@
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from eventcodec.bench.corpus import Clip, load_corpus
+from eventcodec.bench.process import run_measured
+from eventcodec.bench.report import markdown_table, summarize
+from eventcodec.bench.run import BenchConfig, run_bench
+from eventcodec.bench.systems import System, select_systems
+from eventcodec.cli.main import main
+from eventcodec.errors import EventCodecError
+
+SR = 22050
+
+
+def _clip(path: Path, seed: int, seconds: float = 2.0) -> Path:
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SR)
+    t = np.arange(n) / SR
+    x = 0.002 * rng.standard_normal(n)
+    for _ in range(int(10 * seconds)):
+        onset, f0 = rng.uniform(0, seconds - 0.1), 110 * 2 ** rng.uniform(0, 4)
+        env = np.where(t >= onset, np.exp(-(t - onset) / rng.uniform(0.03, 0.2)), 0.0)
+        x += sum(env * 0.1 / h * np.sin(2 * np.pi * h * f0 * t) for h in range(1, 8) if h * f0 < SR / 2)
+    sf.write(path, x.astype(np.float32), SR, subtype="PCM_16")
+    return path
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    root.mkdir()
+    for i in range(2):
+        _clip(root / f"clip{i}.wav", seed=i)
+    return root
+
+
+def test_run_measured_reports_failures_and_memory():
+    ok = run_measured(["sh", "-c", "exit 0"], 10)
+    assert ok.ok and ok.peak_rss_mb is not None and ok.peak_rss_mb < 50
+    bad = run_measured(["sh", "-c", "echo broken >&2; exit 3"], 10)
+    assert not bad.ok and bad.returncode == 3 and "broken" in bad.error
+    missing = run_measured(["no-such-program-xyz"], 10)
+    assert not missing.ok and "cannot run" in missing.error
+    slow = run_measured(["sleep", "10"], 0.5)
+    assert slow.timed_out and "timed out" in slow.error and slow.wall_s < 5
+
+
+def test_failing_systems_are_reported_not_dropped(tiny_corpus: Path):
+    clips = load_corpus(tiny_corpus)
+    systems = [
+        System("ghost@1k", "opus", 1.0, tool="no-such-codec-xyz"),
+        System("eventcodec-nope@3k", "eventcodec-nope", 3.0, params=(("encoder", "nope"), ("quality", "fast"))),
+        *select_systems(["anchor:*"]),
+    ]
+    rows = run_bench(clips[:1], systems, BenchConfig(visqol=False, timeout_s=120))
+    by = {r.system: r for r in rows}
+    assert set(by) == {"ghost@1k", "eventcodec-nope@3k", "anchor:lowpass-4k", "anchor:wrong-clip"}
+    assert by["ghost@1k"].status == "failed" and "not installed" in by["ghost@1k"].error
+    assert by["eventcodec-nope@3k"].status == "failed" and "nope" in by["eventcodec-nope@3k"].error
+    assert by["anchor:wrong-clip"].status == "failed"  # one clip: nothing to compare with
+    assert by["anchor:lowpass-4k"].status == "ok"
+    table = markdown_table(summarize(rows))
+    assert "| ghost@1k | FAILED" in table and "no-such-codec-xyz is not installed" in table
+
+
+def test_select_systems_patterns_keep_anchors_and_reject_unknown():
+    names = [s.name for s in select_systems(["opus@1*"])]
+    assert names == ["opus@12k", "anchor:lowpass-4k", "anchor:wrong-clip"]
+    with pytest.raises(EventCodecError):
+        select_systems(["flac@*"])
+
+
+def test_corpus_manifest_split(tmp_path: Path):
+    for i in range(3):
+        _clip(tmp_path / f"c{i}.wav", i, 0.2)
+    clips = [{"name": f"c{i}", "file": f"c{i}.wav", "split": s} for i, s in enumerate(["dev", "test", "test"])]
+    (tmp_path / "manifest.json").write_text(json.dumps({"clips": clips}))
+    assert [c.name for c in load_corpus(tmp_path, "test")] == ["c1", "c2"]
+    assert [c.name for c in load_corpus(tmp_path, "dev")] == ["c0"]
+    assert load_corpus(tmp_path, "all")[0] == Clip("c0", tmp_path / "c0.wav", "dev", "audio")
+    with pytest.raises(EventCodecError):
+        load_corpus(tmp_path / "nowhere")
+
+
+@pytest.mark.skipif(shutil.which("opusenc") is None or shutil.which("opusdec") is None,
+                    reason="opus-tools (opusenc/opusdec) not installed: apt-get install opus-tools")
+def test_bench_end_to_end_with_opus(tiny_corpus: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    rc = main(["bench", "--corpus", str(tiny_corpus), "--systems", "opus@6k", "opus@24k", "--out", str(out),
+               "--no-visqol", "-q"])
+    assert rc == 0
+    data = json.loads((out / "results.json").read_text())
+    rows = {(r["clip"], r["system"]): r for r in data["rows"]}
+    assert len(rows) == 2 * 4
+    assert all(r["status"] == "ok" for r in rows.values())
+    for clip in ("clip0", "clip1"):
+        lo, hi = rows[(clip, "opus@6k")], rows[(clip, "opus@24k")]
+        assert hi["st_corr"] > lo["st_corr"]
+        assert hi["kbps"] > lo["kbps"] > 3
+        assert abs(rows[(clip, "anchor:wrong-clip")]["st_corr"]) < 0.4
+        assert lo["enc_peak_mb"] is not None and lo["enc_x_realtime"] > 0
+    assert (out / "rd.png").stat().st_size > 1000
+    table = (out / "table.md").read_text()
+    assert "opus@24k" in table and "anchor:wrong-clip" in table and "Command:" in table
+    assert len((out / "results.csv").read_text().strip().splitlines()) == 1 + 8
