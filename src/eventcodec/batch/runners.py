@@ -129,16 +129,9 @@ class DaskRunner:
         from dask.distributed import as_completed
 
         queue = deque(jobs)
-        in_flight: dict[Any, Job] = {}
-
-        def submit() -> Any:
-            job = queue.popleft()
-            fut = self._client.submit(run_job, job, pure=False)
-            in_flight[fut.key] = job
-            return fut
-
-        first = [submit() for _ in range(min(len(queue), self.n_workers * JOBS_IN_FLIGHT_PER_WORKER))]
-        pending = as_completed(first)
+        in_flight: dict[Any, Job] = {}  # future key -> job
+        pending = as_completed()
+        self._top_up(pending, queue, in_flight)
         for fut in pending:
             job = in_flight.pop(fut.key)
             try:
@@ -146,9 +139,17 @@ class DaskRunner:
             except Exception as e:  # KilledWorker and the like: the job failed, the run goes on
                 result = _died(job, f"Dask task failed: {type(e).__name__}: {e}".splitlines()[0])
             fut.release()
-            if queue:
-                pending.add(submit())
+            self._top_up(pending, queue, in_flight)
             yield job, result
+
+    def _top_up(self, pending: Any, queue: deque[Job], in_flight: dict[Any, Job]) -> None:
+        """Keep two tasks per worker thread in flight; asks the scheduler each time, so workers may come and go."""
+        self.n_workers = max(1, sum(self._client.nthreads().values()))
+        while queue and len(in_flight) < self.n_workers * JOBS_IN_FLIGHT_PER_WORKER:
+            job = queue.popleft()
+            fut = self._client.submit(run_job, job, pure=False)
+            in_flight[fut.key] = job
+            pending.add(fut)
 
     def close(self) -> None:
         client: Any = getattr(self, "_client", None)
