@@ -5,6 +5,7 @@ encodes it with `encode_many` once per worker count (local process pool, and opt
 LocalCluster), and prints a markdown table. It also checks that every run wrote byte-identical .evc files.
 
     .venv/bin/python benchmarks/batch_throughput.py --files 8 --seconds 10 --quality fast --workers 1,2 --dask
+    .venv/bin/python benchmarks/batch_throughput.py --files 0 --overhead-files 2000 --workers 2 --dask
 
 The load average is printed beside each row: on a shared machine, other jobs slow every run.
 """
@@ -63,6 +64,54 @@ def outputs(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.evc"))}
 
 
+def overhead_table(tmp: Path, n_files: int, workers: int, dask: bool) -> None:
+    """Per-file cost of the machinery alone: files that fail at once (empty), so no codec time is counted."""
+    src = tmp / "empty-files"
+    for i in range(n_files):
+        path = src / f"d{i % 10}" / f"{i:06d}.wav"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"")
+    print(f"\nmachinery overhead: {n_files} empty files (each fails at once), {workers} workers\n")
+    print("| runner | wall s | ms per file | files per s |")
+    print("|---|---|---|---|")
+    for name, use_dask in [("local pool", False)] + ([("Dask LocalCluster", True)] if dask else []):
+        out = tmp / f"overhead-{use_dask}"
+        t0 = time.perf_counter()
+        s = encode_many(src, out, "abs", EncodeOptions(), BatchConfig(workers=workers, dask=use_dask, progress=False))
+        wall = time.perf_counter() - t0
+        assert s.n_failed == n_files
+        print(f"| {name} | {wall:.1f} | {1000 * wall / n_files:.2f} | {n_files / wall:.0f} |")
+
+
+def throughput_table(tmp: Path, args: argparse.Namespace, counts: list[int], options: EncodeOptions) -> None:
+    """Encode the same corpus once per worker count (and runner); one table row per run."""
+    corpus = tmp / "corpus"
+    audio_s = build_corpus(args.source, corpus, args.files, args.seconds, args.offset)
+    print(f"corpus: {args.files} clips, {audio_s:.1f} s of audio from {args.source}; encoder {args.encoder} "
+          f"quality {args.quality}; {os.cpu_count()} cores\n")
+    print("| runner | workers | files ok | audio s | wall s | job s / worker | h audio / h | speedup | kbps "
+          "| load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    reference: dict[str, bytes] | None = None
+    base_wall: float | None = None
+    identical = True
+    runs = [("local pool", n, False) for n in counts] + ([("Dask LocalCluster", n, True) for n in counts]
+                                                        if args.dask else [])
+    for name, n, dask in runs:
+        out = tmp / f"out-{name.split()[0]}-{n}"
+        t0 = time.perf_counter()
+        s = run_once(corpus, out, args.encoder, options, BatchConfig(workers=n, dask=dask, progress=False))
+        wall = time.perf_counter() - t0
+        base_wall = base_wall or wall
+        got = outputs(out)
+        reference = reference or got
+        identical &= got == reference
+        print(f"| {name} | {n} | {s.n_done_now}/{s.n_files} | {s.audio_s_now:.1f} | {wall:.1f} | "
+              f"{worker_seconds(out) / n:.1f} | {s.audio_s_now / wall:.2f} | {base_wall / wall:.2f}x | "
+              f"{s.mean_bitrate_kbps:.2f} | {os.getloadavg()[0]:.1f} |", flush=True)
+    print(f"\nbyte-identical .evc across all runs: {'yes' if identical else 'NO'}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--source", type=Path, default=WESNOTH_MUSIC, help="folder of music to cut clips from")
@@ -73,37 +122,17 @@ def main() -> None:
     ap.add_argument("--quality", choices=("fast", "default", "best"), default="fast")
     ap.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     ap.add_argument("--dask", action="store_true", help="also run each worker count on a Dask LocalCluster")
+    ap.add_argument("--overhead-files", type=int, default=0,
+                    help="also time the machinery alone on this many empty files (0: skip)")
     args = ap.parse_args()
 
     counts = [int(w) for w in args.workers.split(",")]
     options = EncodeOptions(quality=args.quality)
     with tempfile.TemporaryDirectory(prefix="batch-bench-") as tmp:
-        corpus = Path(tmp) / "corpus"
-        audio_s = build_corpus(args.source, corpus, args.files, args.seconds, args.offset)
-        print(f"corpus: {args.files} clips, {audio_s:.1f} s of audio from {args.source}; encoder {args.encoder} "
-              f"quality {args.quality}; {os.cpu_count()} cores\n")
-        print("| runner | workers | files ok | audio s | wall s | job s / worker | h audio / h | speedup | kbps "
-              "| load avg |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
-        reference: dict[str, bytes] | None = None
-        base_wall: float | None = None
-        identical = True
-        runs = [("local pool", n, False) for n in counts] + ([("Dask LocalCluster", n, True) for n in counts]
-                                                            if args.dask else [])
-        for name, n, dask in runs:
-            out = Path(tmp) / f"out-{name.split()[0]}-{n}"
-            t0 = time.perf_counter()
-            s = run_once(corpus, out, args.encoder, options, BatchConfig(workers=n, dask=dask, progress=False))
-            wall = time.perf_counter() - t0
-            base_wall = base_wall or wall
-            got = outputs(out)
-            reference = reference or got
-            identical &= got == reference
-            print(f"| {name} | {n} | {s.n_done_now}/{s.n_files} | {s.audio_s_now:.1f} | {wall:.1f} | "
-                  f"{worker_seconds(out) / n:.1f} | "
-                  f"{s.audio_s_now / wall:.2f} | {base_wall / wall:.2f}x | {s.mean_bitrate_kbps:.2f} | "
-                  f"{os.getloadavg()[0]:.1f} |")
-        print(f"\nbyte-identical .evc across all runs: {'yes' if identical else 'NO'}")
+        if args.files:
+            throughput_table(Path(tmp), args, counts, options)
+        if args.overhead_files:
+            overhead_table(Path(tmp), args.overhead_files, max(counts), args.dask)
 
 
 if __name__ == "__main__":
