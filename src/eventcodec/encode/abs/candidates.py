@@ -25,8 +25,8 @@ from eventcodec.encode.abs.proposals import (
 REFERENCE_AMP_DB = -20.0  # level candidates are modelled at; the fit rescales
 SUSTAINED_HOLD_S = 0.25  # a sound held longer than this is proposed as a sustained note first
 SPECTRUM_FRAMES = 6  # frames after the onset averaged for pitch and shape
-TONAL_SALIENCE = 1.5
-ONSET_LEAD = 4  # event frame - spectrogram onset frame (the window centre reaches the attack)  # harmonic salience (re mean level) above which a sound is treated as pitched
+TONAL_SALIENCE = 1.5  # harmonic salience (re mean level) above which a sound is treated as pitched
+ONSET_LEAD = 4  # event frame - spectrogram onset frame (the window centre reaches the attack)
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,8 @@ def propose(residual: np.ndarray, onset_frame: int, n_candidates: int) -> Propos
     lead = ONSET_LEAD
     cands: list[tuple[np.ndarray, int]] = [(ton(f0), t0 + lead), (ton(f0), t0 + lead - 1),
                                           (ton(f0, sustained=not sustained), t0 + lead)]
-    cands.append((noise(hi_pass, lo_pass, env_all.decay_s, env_all.hold_s, env_all.hold_s > SUSTAINED_HOLD_S),
-                  t0 + lead))
+    # music is rarely a held noise: noise candidates are struck (drums, consonant-like attacks)
+    cands.append((noise(hi_pass, lo_pass, min(env_all.decay_s, 0.6), 0.01, False), t0 + lead))
     if f0 * 2 <= F0_MAX_HZ:
         cands.append((ton(f0 * 2), t0 + lead))
     if f0 / 2 >= F0_MIN_HZ:

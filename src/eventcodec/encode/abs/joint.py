@@ -17,7 +17,9 @@ from eventcodec.encode.abs.spectra import PAD_FRAMES
 if TYPE_CHECKING:
     from eventcodec.encode.abs.pursuit import Found
 
-N_BANDS = 64
+import os
+N_BANDS = int(os.environ.get("ABS_NB", 64))
+WEIGHT_POWER = float(os.environ.get("ABS_WP", 0.5))
 DROP_GAIN = 0.02  # an event re-fitted below -17 dB of its greedy level is dropped
 
 
@@ -49,7 +51,7 @@ def refit_gains(found: list[Found], base: np.ndarray, target: np.ndarray, weight
     pool = band_matrix(base.shape[0])
     n_frames = base.shape[1]
     tb = pool @ target
-    w = weights[None] / (tb + 1e-3 * tb.mean() + 1e-12)
+    w = weights[None] / (tb + 1e-3 * tb.mean() + 1e-12) ** WEIGHT_POWER
     sw = np.sqrt(w).ravel()
     cols = []
     for ev in found:

@@ -103,13 +103,13 @@ def harmonic_salience(spec: np.ndarray, f0_hz: np.ndarray) -> np.ndarray:
     Returns (len(f0_hz),). A sub-harmonic f0/2 scores about half (its odd harmonics are empty); an
     octave error 2 f0 is penalised by the true odd harmonics sitting on its midpoints.
     """
-    out = np.empty(len(f0_hz))
-    for n, f0 in enumerate(f0_hz):
-        k = np.arange(1, max(1, min(30, int(HARMONIC_FMAX_HZ // f0))) + 1, dtype=np.float64)
-        w = 1.0 / np.sqrt(k)
-        on = _peak(spec, k * f0)
-        off = _interp(spec, (k - 0.5) * f0)
-        out[n] = float(np.sum(w * (on - off)) / np.sum(w))
+    f0 = np.asarray(f0_hz, dtype=np.float64)[:, None]
+    k = np.arange(1, 31, dtype=np.float64)[None]
+    n_harm = np.clip(HARMONIC_FMAX_HZ // f0, 1, 30)
+    w = np.where(k <= n_harm, 1.0 / np.sqrt(k), 0.0)
+    on = _peak(spec, (k * f0).ravel()).reshape(w.shape)
+    off = _interp(spec, ((k - 0.5) * f0).ravel()).reshape(w.shape)
+    out: np.ndarray = (w * (on - off)).sum(axis=1) / w.sum(axis=1)
     return out
 
 

@@ -127,9 +127,11 @@ def pursue(target: np.ndarray, base: np.ndarray, weights: np.ndarray, commit_fra
     found: list[Found] = []
     residual = base.copy()
     tabu = np.zeros(n_frames, bool)
-    for round_ in range(settings.joint_rounds + 1):
+    for round_ in range(max(1, settings.joint_rounds)):
         misses = 0
-        while len(found) < max_events and misses < 6:
+        steps = 0
+        while len(found) < max_events and misses < 6 and steps < 2 * max_events + 8:
+            steps += 1
             energy = frame_energy(residual, weights)
             if stop.window_done(residual, weights):
                 break
@@ -163,15 +165,52 @@ def pursue(target: np.ndarray, base: np.ndarray, weights: np.ndarray, commit_fra
             full = full * applied
             add_at(residual, full, frame - PAD_FRAMES, -1.0)
             np.maximum(residual, 0.0, out=residual)
-            found.append(Found(frame, vector, full))
+            twin = find_twin(found, frame, vector)
+            if twin is None:
+                found.append(Found(frame, vector, full))
+            else:
+                found[twin] = merge(found[twin], full)
             misses = 0
-        if round_ == settings.joint_rounds or not found:
+        if settings.joint_rounds == 0 or not found:
             break
         found = refit_gains(found, base, target, weights)
         residual = base.copy()
         for ev in found:
             add_at(residual, ev.power, ev.frame - PAD_FRAMES, -1.0)
         np.maximum(residual, 0.0, out=residual)
+    return distinct_seeds(found)
+
+
+def find_twin(found: list[Found], frame: int, vector: np.ndarray, tol: float = 0.03) -> int | None:
+    """Index of an event at the same onset with (almost) the same controls except level, or None."""
+    mask = np.ones(32, bool)
+    mask[AMP] = False
+    for i, ev in enumerate(found):
+        if ev.frame == frame and float(np.abs(ev.vector - vector)[mask].max()) < tol:
+            return i
+    return None
+
+
+def merge(ev: Found, extra_power: np.ndarray) -> Found:
+    """`ev` made louder by the energy of `extra_power` (same shape): one event instead of two."""
+    e_old, e_new = float(ev.power.sum()), float(extra_power.sum())
+    vector, applied = with_gain(ev.vector, (e_old + e_new) / max(e_old, 1e-30))
+    return Found(ev.frame, vector, ev.power * applied)
+
+
+def distinct_seeds(found: list[Found]) -> list[Found]:
+    """Give events that share an onset different noise seeds, so they add incoherently like the model says.
+
+    (The synth derives an event's noise from its time and `seed` control; equal seeds would add in phase.)
+    """
+    seed = INDEX["seed"]
+    count: dict[int, int] = {}
+    for ev in found:
+        k = count.get(ev.frame, 0)
+        count[ev.frame] = k + 1
+        if k:
+            ev.vector = ev.vector.copy()
+            ev.vector[seed] = float((0.5 + 0.381966 * k) % 1.0)
     return found
 
 

@@ -17,39 +17,43 @@ Frame j of the output lines up with window frame `onset_frame - PAD_FRAMES + j` 
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
 
 from eventcodec.encode.abs.spectra import BIN_HZ, N_BINS, PAD_SAMPLES
 from eventcodec.spectral import HOP, N_FFT
-from eventcodec.synth.excitation import colour_response, envelope
+from eventcodec.synth.excitation import envelope
 from eventcodec.synth.params import unpack
 from eventcodec.synth.resonance import harmonic_family, unit_energy_gain
 from eventcodec.types import SAMPLE_RATE
 
-STEP = 64  # time resolution of the envelope model, samples
+STEP = 128  # time resolution of the envelope model, samples
 SUB = HOP // STEP
 WIN_STEPS = N_FFT // STEP
 SUM_W2 = 0.375 * N_FFT
 LINE_AREA = N_FFT * SUM_W2 / 2.0
 HANN_SIGMA2_BINS = 0.36  # Gaussian fit of the Hann main lobe in power: 1/4 at one bin off
-CREST = 4.0  # peak / RMS of a rendered event (calibrated on real renders, see docs/encoder.md)
+LINE_OFFSETS = 5  # bins modelled either side of a partial
+CREST = 2.7  # peak / RMS of a rendered event (calibrated on real renders, see docs/encoder.md)
 
 
-def _frame_kernel(dtype: torch.dtype) -> torch.Tensor:
+@functools.lru_cache(maxsize=32)
+def _frame_matrix(steps: int, n_frames: int) -> torch.Tensor:
+    """(steps, n_frames) weights: column j averages the STEP grid over frame j with Hann^2 weights."""
     n = torch.arange(WIN_STEPS, dtype=torch.float64) * STEP + STEP / 2
     w2 = torch.sin(math.pi * n / N_FFT) ** 4
-    return (w2 / w2.sum()).to(dtype).view(1, 1, -1)
+    w2 = (w2 / w2.sum()).to(torch.float32)
+    m = torch.zeros(max(steps, (n_frames - 1) * SUB + WIN_STEPS), n_frames)
+    for j in range(n_frames):
+        m[j * SUB : j * SUB + WIN_STEPS, j] = w2
+    return m[:steps]
 
 
 def frame_mean(x: torch.Tensor, n_frames: int) -> torch.Tensor:
     """Frame averages (..., n_frames) of an envelope (..., steps) on the STEP grid (weights Hann^2)."""
-    lead = x.shape[:-1]
-    need = (n_frames - 1) * SUB + WIN_STEPS
-    flat = torch.nn.functional.pad(x.reshape(-1, 1, x.shape[-1]), (0, max(0, need - x.shape[-1])))
-    out = torch.nn.functional.conv1d(flat, _frame_kernel(x.dtype), stride=SUB)[..., :n_frames]
-    return out.reshape(*lead, n_frames)
+    return x @ _frame_matrix(x.shape[-1], n_frames).to(x.dtype)
 
 
 def _decay_conv(env2: torch.Tensor, t60_s: torch.Tensor) -> torch.Tensor:
@@ -80,7 +84,7 @@ def expected_power(controls: torch.Tensor, n_frames: int) -> tuple[torch.Tensor,
                    p["release_s"], p["tremolo_hz"], p["tremolo_depth"])
     env2 = env.square() * (t_s >= 0).to(dtype)  # (B, T)
     bins_hz = torch.arange(N_BINS, dtype=dtype, device=dev) * BIN_HZ
-    col2 = colour_response(bins_hz, p["noise_lowpass_hz"], p["noise_highpass_hz"]).abs().square()  # (B, F)
+    col2 = _partial_colour(bins_hz.expand(controls.shape[0], -1), p["noise_lowpass_hz"], p["noise_highpass_hz"])
     n_max = max(1, int(torch.round(p["n_partials"]).max().item()))
     freq, t60, amp = harmonic_family(
         p["f0_hz"], p["n_partials"], p["inharmonicity"], p["decay_s"], p["decay_tilt"], p["brightness_hz"],
@@ -96,12 +100,7 @@ def expected_power(controls: torch.Tensor, n_frames: int) -> tuple[torch.Tensor,
     level = 10.0 ** (p["amp_db"] / 10.0) / (CREST**2 * ms.amax(-1) + 1e-30)  # g^2, (B,)
     env2_f = frame_mean(env2, n_frames)  # (B, M)
     res_f = frame_mean(res_env, n_frames)  # (B, P, M)
-    bw_bins = 1.1 / (t60 * BIN_HZ * 1.18)
-    sigma2 = HANN_SIGMA2_BINS + bw_bins.square()  # (B, P)
-    d = bins_hz.view(1, -1, 1) / BIN_HZ - (freq / BIN_HZ).unsqueeze(1)  # (B, F, P)
-    lines = torch.exp(-0.5 * d.square() / sigma2.unsqueeze(1)) * (LINE_AREA / torch.sqrt(2 * math.pi * sigma2)
-                                                                    ).unsqueeze(1)
-    res = torch.bmm(lines, res_f)  # (B, F, M)
+    res = _place_lines(freq, t60, res_f)  # (B, F, M)
     dry = (SUM_W2 * col2).unsqueeze(-1) * env2_f.unsqueeze(1)
     power = (level * m.square().squeeze(-1)).view(-1, 1, 1) * res + (level * (1 - m.squeeze(-1)).square()
                                                                       ).view(-1, 1, 1) * dry
@@ -115,3 +114,24 @@ def _partial_colour(freq_hz: torch.Tensor, lowpass_hz: torch.Tensor, highpass_hz
     lp = 1.0 / (1.0 + sl**4)  # |Butterworth-2|^2 = 1 / (1 + x^4)
     hp = sh**4 / (1.0 + sh**4)
     return lp * hp
+
+
+def _place_lines(freq_hz: torch.Tensor, t60_s: torch.Tensor, frames: torch.Tensor) -> torch.Tensor:
+    """Spread each partial's frame energies (B, P, M) over bins as a Gaussian line: (B, 1025, M).
+
+    The line has the Hann main lobe's width widened by the partial's decay bandwidth, and area
+    LINE_AREA (the one-sided STFT power of a unit mean-square sinusoid); only +-LINE_OFFSETS bins are kept.
+    """
+    B, P, M = frames.shape
+    pos = freq_hz / BIN_HZ  # (B, P)
+    bw_bins = 1.1 / (t60_s * BIN_HZ * 1.18)
+    sigma2 = HANN_SIGMA2_BINS + bw_bins.square()
+    centre = torch.round(pos.detach()).to(torch.int64)
+    offs = torch.arange(-LINE_OFFSETS, LINE_OFFSETS + 1, device=freq_hz.device)
+    idx = (centre.unsqueeze(-1) + offs).clamp(0, N_BINS - 1)  # (B, P, O)
+    d = idx.to(pos.dtype) - pos.unsqueeze(-1)
+    w = torch.exp(-0.5 * d.square() / sigma2.unsqueeze(-1)) * (LINE_AREA / torch.sqrt(2 * math.pi * sigma2)
+                                                               ).unsqueeze(-1)
+    contrib = (w.unsqueeze(-1) * frames.unsqueeze(2)).reshape(B, -1, M)  # (B, P*O, M)
+    out = torch.zeros(B, N_BINS, M, dtype=frames.dtype, device=frames.device)
+    return out.scatter_add(1, idx.reshape(B, -1, 1).expand(-1, -1, M), contrib)
