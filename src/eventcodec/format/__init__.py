@@ -67,11 +67,12 @@ def encode_evc(events: EventSet, bits: Bits | None = None, quantizer: Quantizer 
     n_chunks = max(-(-events.n_samples // CHUNK_SAMPLES), int(times[-1]) // CHUNK_SAMPLES + 1 if len(times) else 0)
     bounds = np.searchsorted(times, np.arange(n_chunks + 1) * CHUNK_SAMPLES)
     ref = q.reference_codes(events.space)
+    zstd = payload.compressor()
     chunks = []
     for i in range(n_chunks):
         a, b = int(bounds[i]), int(bounds[i + 1])
         raw = payload.pack(times[a:b] - i * CHUNK_SAMPLES, codes[a:b], q.bits, ref)
-        method, stored = payload.compress(raw)
+        method, stored = payload.compress(raw, zstd)
         chunks.append((b - a, method, stored))
     header = Header(events.sample_rate, events.n_samples, events.space, events.model_hash, CHUNK_SAMPLES,
                     n_chunks, len(events), q, dict(events.meta))

@@ -76,10 +76,11 @@ def max_raw_size(n_events: int, bits: tuple[int, ...]) -> int:
     return 1 + 2 * n_events + MODE_BYTES + n_events * column_bytes(bits)
 
 
-def _column_mode(col: np.ndarray, ref: int) -> int:
-    if np.all(col == ref):
-        return MODE_REFERENCE
-    return MODE_CONSTANT if np.all(col == col[0]) else MODE_RAW
+def _column_modes(codes: np.ndarray, bits: tuple[int, ...], ref_codes: np.ndarray) -> list[int]:
+    """Storage mode of each column of a chunk's codes (n >= 1, 32)."""
+    is_ref = np.all(codes == ref_codes, axis=0) | (np.asarray(bits) == 0)
+    is_const = np.all(codes == codes[:1], axis=0)
+    return np.where(is_ref, MODE_REFERENCE, np.where(is_const, MODE_CONSTANT, MODE_RAW)).tolist()
 
 
 def pack(times_rel: np.ndarray, codes: np.ndarray, bits: tuple[int, ...], ref_codes: np.ndarray) -> bytes:
@@ -96,7 +97,7 @@ def pack(times_rel: np.ndarray, codes: np.ndarray, bits: tuple[int, ...], ref_co
     gaps = np.diff(np.asarray(times_rel, dtype=np.int64), prepend=0)
     width = int(gaps.max()).bit_length()
     parts = [bytes([width]), _pack_codes(gaps, width)]
-    modes = [MODE_REFERENCE if b == 0 else _column_mode(codes[:, j], int(ref_codes[j])) for j, b in enumerate(bits)]
+    modes = _column_modes(codes, bits, ref_codes)
     packed = np.zeros(MODE_BYTES, np.uint8)
     for j, m in enumerate(modes):
         packed[j // 4] |= m << (2 * (j % 4))
@@ -139,11 +140,16 @@ def unpack(raw: bytes, n_events: int, bits: tuple[int, ...], chunk_samples: int,
     return times_rel, codes
 
 
-def compress(raw: bytes) -> tuple[int, bytes]:
+def compressor() -> zstandard.ZstdCompressor:
+    """A zstd compressor with the format's parameters (reuse it across chunks: creating one is slow)."""
+    return zstandard.ZstdCompressor(compression_params=_ZSTD_PARAMS)
+
+
+def compress(raw: bytes, zstd: zstandard.ZstdCompressor | None = None) -> tuple[int, bytes]:
     """(method, stored bytes): zstd when it is smaller, else the raw bytes."""
     if not raw:
         return METHOD_STORED, b""
-    packed = zstandard.ZstdCompressor(compression_params=_ZSTD_PARAMS).compress(raw)
+    packed = (zstd or compressor()).compress(raw)
     return (METHOD_ZSTD, packed) if len(packed) < len(raw) else (METHOD_STORED, raw)
 
 
