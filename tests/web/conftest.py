@@ -36,7 +36,7 @@ def short_events(n: int = 6, seconds: float = 1.0, seed: int = 0) -> EventSet:
 
 @pytest.fixture
 def app_client() -> Iterator[TestClient]:
-    with TestClient(create_app(TEST_LIMITS)) as client:
+    with TestClient(create_app(TEST_LIMITS), base_url="http://127.0.0.1") as client:
         yield client
 
 

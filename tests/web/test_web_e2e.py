@@ -157,7 +157,7 @@ def _edit_in_the_browser(page: Any, n: int, tmp_path: Path) -> None:
     v = _version(page)
     page.drag_and_drop("#neighbours li >> nth=-1", "#events .event.selected")
     v = _wait_new_version(page, v)
-    assert "replaced" in page.inner_text("#status")
+    assert "replaced by event" in page.inner_text("#status")
 
     page.fill("#filter", "index < 3")
     page.click("#filter-form button")
@@ -192,19 +192,34 @@ def _edit_in_the_browser(page: Any, n: int, tmp_path: Path) -> None:
     assert page.is_enabled("#undo")
 
 
-def test_closing_a_tab_mid_encode_leaves_no_job(server: tuple[str, Studio], browser: Any, clip: Path) -> None:
-    url, studio = server
-    page = _open(browser, url, [])
-    page.set_input_files("#file", str(clip))
-    page.wait_for_selector("#job-message:not(:empty)")
+def _wait_started(studio: Studio) -> None:
     deadline = time.monotonic() + 20
     while not studio.jobs.active() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert studio.jobs.active(), "the encode did not start"
-    page.context.close()
+
+
+def _no_encoders_left(studio: Studio) -> None:
     deadline = time.monotonic() + 15
     while studio.jobs.active() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not studio.jobs.active()
     workers = [c for c in psutil.Process().children(recursive=True) if "eventcodec.web.worker" in " ".join(c.cmdline())]
     assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_cancel_and_closing_a_tab_mid_encode_leave_no_job(server: tuple[str, Studio], browser: Any,
+                                                          clip: Path) -> None:
+    url, studio = server
+    page = _open(browser, url, [])
+    page.set_input_files("#file", str(clip))
+    _wait_started(studio)
+    page.click("#cancel")
+    page.wait_for_selector("body[data-state=cancelled]")
+    assert page.is_hidden("#job") and "cancelled" in page.inner_text("#status")
+    _no_encoders_left(studio)
+
+    page.set_input_files("#file", str(clip))
+    _wait_started(studio)
+    page.context.close()
+    _no_encoders_left(studio)

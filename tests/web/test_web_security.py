@@ -126,7 +126,7 @@ def test_sessions_cannot_reach_each_other(app_client: TestClient, loaded: str) -
 
 
 def test_deleting_a_session_and_shutdown_remove_all_files() -> None:
-    with TestClient(create_app(TEST_LIMITS)) as client:
+    with TestClient(create_app(TEST_LIMITS), base_url="http://127.0.0.1") as client:
         studio = client.app.state.studio  # type: ignore[attr-defined]
         sid = client.post("/api/sessions").json()["session_id"]
         client.post(f"/api/sessions/{sid}/audio?filename=a.flac", content=_audio_bytes("FLAC"))
@@ -174,3 +174,10 @@ def test_a_dropped_upload_leaves_no_file(serve: Callable[[object], AbstractConte
             time.sleep(0.05)
         assert list(folder.iterdir()) == []
         assert not app.state.studio.jobs.active()
+
+
+def test_foreign_host_headers_are_refused(app_client: TestClient) -> None:
+    """A DNS-rebinding page reaches 127.0.0.1 with its own name in Host: it must get nothing."""
+    assert app_client.post("/api/sessions", headers={"host": "evil.example"}).status_code == 400
+    assert app_client.get("/", headers={"host": "evil.example:8765"}).status_code == 400
+    assert app_client.get("/", headers={"host": "localhost:8765"}).status_code == 200

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
-        from eventcodec.web.app import create_app
+        from eventcodec.web.app import LOOPBACK_HOSTS, create_app
     except ImportError as e:
         raise EventCodecError(f"the studio needs the web extra: pip install 'eventcodec[web]' ({e.name} missing)") \
             from None
@@ -54,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
     torch.set_num_threads(args.threads)
     limits = Limits(max_upload_bytes=int(args.max_upload_mb * 2**20), max_duration_s=args.max_duration_s,
                     encode_threads=args.threads)
-    app = create_app(limits, encoder=args.encoder)
+    hosts = list(LOOPBACK_HOSTS) + ([] if args.host in ("127.0.0.1", "localhost") else [args.host])
+    app = create_app(limits, encoder=args.encoder,
+                     allowed_hosts=["*"] if args.host in ("0.0.0.0", "::") else hosts)
     print(f"eventcodec studio on http://{args.host}:{args.port}/  (Ctrl+C stops it)", file=sys.stderr)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning" if args.quiet else "info",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from eventcodec.errors import EventCodecError
@@ -22,6 +23,7 @@ from eventcodec.web.sessions import NotFoundError, SessionStore
 from eventcodec.web.uploads import DroppedError, TooLargeError
 
 STATIC = Path(__file__).parent / "static"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 DEFAULT_EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "traveling_minstrels_8s.flac"
 
 
@@ -105,13 +107,16 @@ def _error(status: int, text: str) -> JSONResponse:
     return JSONResponse({"detail": text}, status_code=status)
 
 
-def create_app(limits: Limits | None = None, encoder: str = "abs", example: Path | None = DEFAULT_EXAMPLE) -> FastAPI:
+def create_app(limits: Limits | None = None, encoder: str = "abs", example: Path | None = DEFAULT_EXAMPLE,
+               allowed_hosts: Sequence[str] = LOOPBACK_HOSTS) -> FastAPI:
     """The studio app; its state lives in `app.state.studio` and its files are removed at shutdown.
 
     Args:
         limits: upload/duration/session/job limits.
         encoder: name of the registered encoder to use ("abs").
         example: an audio file offered as the shipped example (None or missing: no example button).
+        allowed_hosts: Host header values served (others get 400), which stops DNS-rebinding pages
+            from talking to a studio on 127.0.0.1; "*" serves any.
     """
     from eventcodec.web.api import router
 
@@ -165,6 +170,7 @@ def create_app(limits: Limits | None = None, encoder: str = "abs", example: Path
     app.include_router(router)
     app.mount("/", StaticFiles(directory=STATIC, html=True), name="static")
     app.add_middleware(BodyLimit, upload_bytes=studio.limits.max_upload_bytes)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_middleware(SecurityHeaders)
     return app
 

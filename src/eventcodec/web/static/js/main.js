@@ -31,7 +31,7 @@ const timeline = new Timeline($("timeline"), $("events"), $("tooltip"), $("playh
   onMove: (offsetS) => edit({ op: "shift", indices: selected(), offset_s: offsetS }),
   onDrop: (target, source) => {
     if (target === null) return setStatus("drop the neighbour onto an event (or select one event first)", true);
-    edit({ op: "replace", indices: [target], source }).then(() => setStatus(`event ${target} replaced by event ${source}`));
+    edit({ op: "replace", indices: [target], source });
   },
   onSeek: (t) => { if (player.playing) player.play(state.api.audioUrl("decoded", state.view.version), t); },
 });
@@ -122,11 +122,21 @@ function refreshBackground() {
   $("spectrogram").src = state.api.spectrogramUrl(which, which === "original" ? 0 : state.view.version);
 }
 
+function describe(r) {
+  const n = `${r.indices.length} event${r.indices.length === 1 ? "" : "s"}`;
+  if (r.op === "shift") return `moved ${n} by ${r.offset_s.toFixed(3)} s`;
+  if (r.op === "transpose") return `transposed ${n} by ${r.semitones > 0 ? "+" : ""}${r.semitones} semitones`;
+  if (r.op === "room") return `put ${n} in room ${r.room}`;
+  if (r.op === "replace") return `event ${r.indices[0]} replaced by event ${r.source}`;
+  return r.op === "delete" ? `deleted ${n}` : `${r.op} on ${n}`;
+}
+
 async function edit(request) {
   try {
     const view = await state.api.edit(request);
     player.stop();
     showView(view, view.selected);
+    setStatus(`${describe(request)} · ▶ Play to hear the result`);
     return view;
   } catch (e) {
     fail(e);
@@ -248,7 +258,7 @@ function wire() {
   $("open-evc-button").addEventListener("click", () => $("open-evc").click());
   $("open-evc").addEventListener("change", (e) => { if (e.target.files[0]) openEvc(e.target.files[0]); e.target.value = ""; });
   $("cancel").addEventListener("click", cancel);
-  $("play").addEventListener("click", () => player.play(state.api.audioUrl("decoded", state.view.version)));
+  $("play").addEventListener("click", playDecode);
   $("play-original").addEventListener("click", () => player.play(state.api.audioUrl("original", 0)));
   $("stop").addEventListener("click", () => player.stop());
   $("background").addEventListener("change", refreshBackground);
@@ -274,6 +284,12 @@ function wire() {
   window.addEventListener("pagehide", () => state.api && state.api.close());
 }
 
+async function playDecode() {
+  setStatus("rendering the decode…");
+  await player.play(state.api.audioUrl("decoded", state.view.version));
+  if (player.playing) setStatus(`playing the decode of ${state.view.events.length} events`);
+}
+
 async function history(which) {
   try {
     player.stop();
@@ -283,7 +299,7 @@ async function history(which) {
 
 function deleteSelected() {
   const indices = selected();
-  if (indices.length) edit({ op: "delete", indices }).then((v) => v && setStatus(`deleted ${indices.length} events`));
+  if (indices.length) edit({ op: "delete", indices });
 }
 
 function onKey(e) {
@@ -292,7 +308,7 @@ function onKey(e) {
   if (e.key === "Delete" || e.key === "Backspace") deleteSelected();
   else if (ctrl && e.key.toLowerCase() === "z") history(e.shiftKey ? "redo" : "undo");
   else if (ctrl && e.key.toLowerCase() === "y") history("redo");
-  else if (e.key === " ") player.playing ? player.stop() : player.play(state.api.audioUrl("decoded", state.view.version));
+  else if (e.key === " ") player.playing ? player.stop() : playDecode();
   else if (e.key === "Escape") { timeline.selection.clear(); timeline.refreshClasses(); syncSelection(); }
   else return;
   e.preventDefault();
