@@ -13,6 +13,7 @@ import sys
 import numpy as np
 
 from eventcodec.controls import INDEX, default_unit_vector
+from eventcodec.errors import FormatError
 from eventcodec.format import EvcReader, decode_evc, encode_evc
 from eventcodec.types import EventSet
 
@@ -62,8 +63,12 @@ def main(argv: list[str] | None = None) -> int:
         for path in args.files:
             with open(path, "rb") as f:
                 data = f.read()
+            try:
+                events = decode_evc(data)
+            except FormatError as e:
+                print(f"{path[-34:]:<34} error: {e}")
+                continue
             print(_row(path[-34:], breakdown(data)))
-            events = decode_evc(data)
             again = encode_evc(events)
             print(_row("  (re-encoded at its quantizer)", breakdown(again)))
         return 0
