@@ -115,6 +115,10 @@ def test_writer_refuses_bad_sets() -> None:
         encode_evc(EventSet([-5], np.full((1, 32), 0.5)))
     with pytest.raises(FormatError, match="JSON"):
         encode_evc(EventSet([0], np.full((1, 32), 0.5), meta={"x": object()}))
+    with pytest.raises(FormatError, match="sample_rate"):
+        encode_evc(EventSet([0], np.full((1, 32), 0.5), sample_rate=10**7))
+    with pytest.raises(FormatError, match="model_hash"):
+        encode_evc(EventSet([0], np.full((1, 32), 0.5), model_hash="x" * 1000))
     with pytest.raises(FormatError, match="limit"):
         encode_evc(EventSet(np.zeros(2**16 + 1, np.int64), np.full((2**16 + 1, 32), 0.5), n_samples=10))
 

@@ -33,6 +33,7 @@ _FOOTER = struct.Struct("<QII4s")
 def write(header: Header, chunks: list[tuple[int, int, bytes]]) -> bytes:
     """Assemble a file from a header and its chunks, each (n_events, compression method, stored bytes)."""
     head = header.to_bytes()
+    Header.from_bytes(head)  # never write what the reader would refuse (rate, length, hash limits)
     out = io.BytesIO()
     out.write(MAGIC + _PREAMBLE.pack(VERSION, 0, len(head), zlib.crc32(head)) + head)
     index = []
