@@ -15,6 +15,8 @@ from typing import Any
 from eventcodec.bench.run import Row
 from eventcodec.fileio import write_atomic, write_bytes_atomic
 
+KBPS_TICKS = (0.75, 1.5, 3, 6, 12, 24, 48)
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -115,6 +117,7 @@ def write_rows(out_dir: Path, rows: Sequence[Row], meta: dict[str, Any]) -> None
 def plot_rate_distortion(path: Path, summaries: Sequence[Summary], title: str) -> None:
     """Quality vs kbps, one curve per family (ST-corr, ViSQOL, MR-STFT panels); anchors as dashed lines."""
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -134,6 +137,8 @@ def plot_rate_distortion(path: Path, summaries: Sequence[Summary], title: str) -
             if v is not None:
                 ax.axhline(v, ls="--", color=f"C{7 + i}", lw=1, label=s.system)
         ax.set_xscale("log")
+        ax.set_xticks(KBPS_TICKS, [f"{t:g}" for t in KBPS_TICKS])
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel("bitrate (kbps, measured from file size)")
         ax.set_ylabel(label)
         ax.grid(True, which="both", alpha=0.3)
