@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import json
 import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -145,7 +147,7 @@ async def upload_audio(sid: SessionId, request: Request, st: StudioDep,
     return _adopt(st, session, path, found, filename)
 
 
-def _adopt(st: Studio, session: Session, path: Any, found: uploads.Probe, filename: str) -> AudioInfo:
+def _adopt(st: Studio, session: Session, path: FilePath, found: uploads.Probe, filename: str) -> AudioInfo:
     st.jobs.cancel_session(session.id)
     with session.lock:
         session.audio_path = uploads.adopt(path, session.folder, found.format)
@@ -297,7 +299,7 @@ def _audio_of(session: Session, which: Literal["original", "decoded"]) -> np.nda
         if session.audio_path is None:
             raise NotFoundError("this session has no uploaded audio")
         path = session.audio_path
-        return np.asarray(session.cached(("original", str(path)), lambda: render.original(path)))
+        return np.asarray(session.cached(("original", str(path)), lambda: render.original(path), per_version=False))
     events = session.require_events()
     return np.asarray(session.cached(("decoded",), lambda: render.decoded(events)))
 
@@ -306,7 +308,8 @@ def _audio_of(session: Session, which: Literal["original", "decoded"]) -> np.nda
 def audio(sid: SessionId, which: Literal["original", "decoded"], st: StudioDep) -> Response:
     """The uploaded audio (mono, 22050 Hz) or the decode of the current events, as WAV."""
     session = _session(st, sid)
-    data = session.cached(("wav", which), lambda: media.wav_bytes(_audio_of(session, which), 22050))
+    data = session.cached(("wav", which, str(session.audio_path)),
+                          lambda: media.wav_bytes(_audio_of(session, which), 22050), per_version=which == "decoded")
     return Response(data, media_type="audio/wav")
 
 
@@ -314,8 +317,9 @@ def audio(sid: SessionId, which: Literal["original", "decoded"], st: StudioDep) 
 def spectrogram(sid: SessionId, which: Literal["original", "decoded"], st: StudioDep) -> Response:
     """Spectrogram image of the original or decoded audio (hop 256, log frequency 27.5 Hz..Nyquist)."""
     session = _session(st, sid)
-    data = session.cached(("png", which),
-                          lambda: media.png_bytes(media.spectrogram_image(_audio_of(session, which), 22050)))
+    data = session.cached(("png", which, str(session.audio_path)),
+                          lambda: media.png_bytes(media.spectrogram_image(_audio_of(session, which), 22050)),
+                          per_version=which == "decoded")
     return Response(data, media_type="image/png")
 
 
@@ -364,7 +368,8 @@ def event_map(sid: SessionId, st: StudioDep) -> MapView:
 
     session = _session(st, sid)
     events = session.require_events()
-    xy = session.cached(("map",), lambda: tsne(events.vectors, 2, events.space, seed=0))
+    digest = hashlib.sha256(events.vectors.tobytes()).hexdigest()  # moves and undo keep the same map
+    xy = session.cached(("map", digest), lambda: tsne(events.vectors, 2, events.space, seed=0), per_version=False)
     return MapView(points=[[float(a), float(b)] for a, b in np.asarray(xy)])
 
 
@@ -390,7 +395,7 @@ def download(sid: SessionId, kind: Literal["evc", "wav", "csv", "mid"], st: Stud
     if kind == "evc":
         return Response(events.to_bytes(), media_type="application/octet-stream", headers=headers)
     if kind == "wav":
-        return Response(session.cached(("wav", "decoded"),
+        return Response(session.cached(("wav", "decoded", str(session.audio_path)),
                                        lambda: media.wav_bytes(_audio_of(session, "decoded"), 22050)),
                         media_type="audio/wav", headers=headers)
     if kind == "csv":

@@ -20,6 +20,7 @@ from eventcodec.types import EventSet
 from eventcodec.web.security import Limits, is_id, new_id
 
 MAX_HISTORY = 200
+MAX_KEPT = 16  # version-independent cache entries (original audio, maps) kept per session
 
 
 class NotFoundError(EventCodecError):
@@ -95,18 +96,28 @@ class Session:
             self._bump()
             return True
 
-    def cached(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
-        """Memoise a derived object of the current version (older versions are dropped on edit)."""
+    def cached(self, key: tuple[Any, ...], make: Callable[[], Any], per_version: bool = True) -> Any:
+        """Memoise a derived object: of the current version, or (per_version False) for as long as the
+        session lives, for objects whose key already names their content.
+
+        `make` runs without the session lock, so a long render does not stall other requests; two
+        concurrent misses may both compute, and the first result is kept.
+        """
         with self.lock:
-            full = (*key, self.version)
-            if full not in self.cache:
-                self.cache[full] = make()
-            return self.cache[full]
+            full = (*key, self.version) if per_version else (*key, "kept")
+            if full in self.cache:
+                return self.cache[full]
+        value = make()
+        with self.lock:
+            if full[-1] == "kept" or full[-1] == self.version:
+                value = self.cache.setdefault(full, value)
+            if full[-1] == "kept" and sum(k[-1] == "kept" for k in self.cache) > MAX_KEPT:
+                del self.cache[next(k for k in self.cache if k[-1] == "kept")]
+            return value
 
     def _bump(self) -> None:
         self.version += 1
-        self.cache = {k: v for k, v in self.cache.items() if k[0] == "original"}
-
+        self.cache = {k: v for k, v in self.cache.items() if k[-1] == "kept"}
 
 class SessionStore:
     """All live sessions of one server, with expiry and a bound on their number."""

@@ -91,8 +91,8 @@ def probe(path: Path, head: bytes, limits: Limits) -> Probe:
 
 def adopt(upload: Path, folder: Path, kind: str) -> Path:
     """Rename an accepted upload to the session's single input file (server-chosen name)."""
-    for old in folder.glob("input.*"):
+    for old in folder.glob("input-*"):
         old.unlink(missing_ok=True)
-    final = folder / f"input.{kind}"
+    final = folder / f"input-{new_id()[:8]}.{kind}"  # a new name per upload: caches keyed by it never go stale
     os.replace(upload, final)
     return final
