@@ -176,6 +176,7 @@ async function startFromFile(file) {
 }
 
 async function startEncode(info) {
+  $("encode").disabled = false;
   const clip = parseFloat($("clip").value);
   const clipS = Number.isFinite(clip) && clip > 0 ? clip : null;
   const seconds = clipS ? Math.min(clipS, info.duration_s) : info.duration_s;
@@ -237,6 +238,7 @@ async function openEvc(file) {
   try {
     const view = await state.api.upload(file, "evc", () => {}).promise;
     state.source = null;
+    $("encode").disabled = true;
     showView(view);
     setStatus(`opened ${file.name}: ${view.events.length} events`);
   } catch (e) {
@@ -258,6 +260,7 @@ function wire() {
   $("open-evc-button").addEventListener("click", () => $("open-evc").click());
   $("open-evc").addEventListener("change", (e) => { if (e.target.files[0]) openEvc(e.target.files[0]); e.target.value = ""; });
   $("cancel").addEventListener("click", cancel);
+  $("encode").addEventListener("click", () => state.source && startEncode(state.source).catch(fail));
   $("play").addEventListener("click", playDecode);
   $("play-original").addEventListener("click", () => player.play(state.api.audioUrl("original", 0)));
   $("stop").addEventListener("click", () => player.stop());
