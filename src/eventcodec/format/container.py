@@ -32,15 +32,16 @@ _FOOTER = struct.Struct("<QII4s")
 
 def write(header: Header, chunks: list[tuple[int, int, bytes]]) -> bytes:
     """Assemble a file from a header and its chunks, each (n_events, compression method, stored bytes)."""
+    for n_events, _, _ in chunks:
+        if n_events > MAX_EVENTS_PER_CHUNK:
+            raise FormatError(f"a chunk of {header.chunk_samples} samples holds {n_events} events; "
+                              f"the limit is {MAX_EVENTS_PER_CHUNK}")
     head = header.to_bytes()
     Header.from_bytes(head)  # never write what the reader would refuse (rate, length, hash limits)
     out = io.BytesIO()
     out.write(MAGIC + _PREAMBLE.pack(VERSION, 0, len(head), zlib.crc32(head)) + head)
     index = []
     for n_events, method, stored in chunks:
-        if n_events > MAX_EVENTS_PER_CHUNK:
-            raise FormatError(f"a chunk of {header.chunk_samples} samples holds {n_events} events; "
-                              f"the limit is {MAX_EVENTS_PER_CHUNK}")
         index.append(_INDEX.pack(out.tell(), n_events))
         fields = _CHUNK_FIELDS.pack(n_events, method, len(stored))
         out.write(fields + struct.pack("<I", zlib.crc32(stored, zlib.crc32(fields))) + stored)
