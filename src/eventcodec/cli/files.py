@@ -44,6 +44,10 @@ def format_info(info: dict[str, Any], name: str) -> str:
         f"chunks:          {info['chunks']}",
         f"quantizer bits:  {bits_text}",
     ]
+    from eventcodec.controls import schema_hash
+
+    if info["space"] == "controls" and info["model_hash"] and info["model_hash"] != schema_hash():
+        lines.append(f"warning:         written with another controls table (this one is {schema_hash()})")
     if info["meta"]:
         lines.append(f"meta:            {json.dumps(info['meta'], sort_keys=True)[:300]}")
     return "\n".join(lines)
