@@ -7,6 +7,15 @@ from eventcodec.synth.excitation import colour_response, envelope, excitation_sp
 from eventcodec.synth.noise import white_noise
 from eventcodec.synth.schedule import fft_size
 
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 SR = 22050
 
 
@@ -45,7 +54,9 @@ def test_envelope_shape_attack_sustain_release():
     env = envelope(t, *_t(attack, tau, sus_db, hold, rel, 5.0, 0.0))[0].numpy()
     i_a, i_h = round(attack * SR), round(hold * SR)
     assert env.max() == pytest.approx(1.0, abs=1e-9) and env.argmax() == i_a
-    assert env[i_h] == pytest.approx(0.1, rel=1e-3)  # sustain -20 dB reached
+    assert env[i_h] == pytest.approx((0.1 - 1e-3) / (1 - 1e-3), rel=1e-3)  # sustain -20 dB reached
+    floor = envelope(t, *_t(attack, tau, -60.0, hold, rel, 5.0, 0.0))[0].numpy()
+    assert floor[i_a + int(10 * tau * SR)] < 1e-4  # the -60 dB floor means no sustain: it dies away
     assert env[i_h + int(rel * SR)] / env[i_h] == pytest.approx(1e-3, rel=1e-2)  # release: 60 dB in release_s
     trem = envelope(t, *_t(attack, tau, 0.0, 2.0, rel, 4.0, 1.0))[0].numpy()
     assert trem[int(0.125 * SR)] == pytest.approx(0.0, abs=1e-6)  # depth 1: silent at half a 4 Hz period

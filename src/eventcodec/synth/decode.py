@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import scipy.fft
 import torch
 
 from eventcodec.errors import EventCodecError
-from eventcodec.synth.length import audible_length
+from eventcodec.synth.length import audible_length, excitation_length
 from eventcodec.synth.params import unpack
 from eventcodec.synth.render import render_dry
 from eventcodec.synth.rooms import ROOM_NAMES, load_room
@@ -27,6 +28,7 @@ from eventcodec.types import EventSet
 
 HOP = 2**16
 MAX_BATCH_SAMPLES = 2**18  # events x render length per batch: small batches stay in cache and bound memory
+RENDER_AHEAD = 4  # chunks whose events are rendered together (memory: their events, not the file length)
 WORKERS = 2  # render batches in parallel threads (torch and numpy release the GIL), one torch thread each
 
 
@@ -67,11 +69,21 @@ class _Bus:
         return out
 
 
-def _render_batch(vectors: np.ndarray, seeds: np.ndarray, n: int) -> np.ndarray:
-    """Dry renders (n_events, n) with PRE_ROLL samples before each event time (runs in a worker thread)."""
+def _render_batch(vectors: np.ndarray, seeds: np.ndarray, n: int, n_x: np.ndarray) -> np.ndarray:
+    """Dry renders (n_events, n), PRE_ROLL samples before each event time, excitations cut after n_x samples."""
     with torch.no_grad():
         p = unpack(torch.from_numpy(vectors))
-        return render_dry(p, torch.from_numpy(seeds), n, pre_roll=PRE_ROLL)["body"].numpy()
+        out = render_dry(p, torch.from_numpy(seeds), n, pre_roll=PRE_ROLL, excitation_samples=torch.from_numpy(n_x))
+        return out["body"].numpy()
+
+
+def _mix_in(audio: np.ndarray, ids: np.ndarray, first: np.ndarray, wet: np.ndarray, room_idx: np.ndarray,
+            dry: _Bus, room_bus: list[_Bus]) -> None:
+    """Add rendered events (in the order given: the sum is bit-exact whatever the thread scheduling)."""
+    for k, i in enumerate(ids):
+        dry.add(int(first[i]), audio[k] * (1.0 - wet[i]))
+        if wet[i] > 0:
+            room_bus[room_idx[i]].add(int(first[i]), audio[k] * wet[i])
 
 
 def decode_chunks(
@@ -107,8 +119,11 @@ def decode_chunks(
     phys = unpack(torch.from_numpy(vec.astype(np.float64)))
     wet = phys["room_wet"].numpy()
     room_idx = np.clip(np.rint(phys["room_id"].numpy()).astype(np.int64), 0, len(irs) - 1)
-    dry_lengths = audible_length(vec.copy() * _no_room_mask(), rooms=tuple(rooms))
-    buckets = bucket_length(dry_lengths)
+    buckets = bucket_length(audible_length(vec * _no_room_mask(), rooms=tuple(rooms)) + PRE_ROLL)
+    exc_lengths = np.minimum(excitation_length(vec), buckets)
+    # batches share a render length and body-or-not (which decides the FFT size); sorted by excitation
+    # length so each batch's FFT covers little more than its longest excitation
+    groups = np.stack([buckets, phys["body_mix"].numpy() > 0], axis=1).astype(np.int64)
 
     dry = _Bus(origin)
     room_bus = [_Bus(origin) for _ in irs]
@@ -119,23 +134,27 @@ def decode_chunks(
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         for c in tqdm(range(n_chunks), disable=not progress, desc="decode", unit="chunk", leave=False):
             chunk_end = origin + (c + 1) * HOP
-            j_end = int(np.searchsorted(first, chunk_end, side="left"))
+            # render every RENDER_AHEAD chunks, all events starting in them: bigger batches, same result
+            render_end = origin + (c // RENDER_AHEAD + 1) * RENDER_AHEAD * HOP
+            j_end = int(np.searchsorted(first, render_end, side="left")) if c % RENDER_AHEAD == 0 else j
             sel = np.arange(j, j_end)
             j = j_end
             with single_thread():
-                jobs = []
-                for b in np.unique(buckets[sel]):
-                    ids = sel[buckets[sel] == b]
+                batches = []
+                for b, body in np.unique(groups[sel], axis=0) if len(sel) else []:
+                    ids = sel[(groups[sel, 0] == b) & (groups[sel, 1] == body)]
+                    ids = ids[np.argsort(exc_lengths[ids], kind="stable")]
                     per = max(1, MAX_BATCH_SAMPLES // int(b))
-                    for k in range(0, len(ids), per):
-                        part = ids[k : k + per]
-                        jobs.append((part, pool.submit(_render_batch, vec[part], seeds[part], int(b))))
-                for part, job in jobs:  # results are added in a fixed order: bit-exact whatever the scheduling
-                    audio = job.result()
-                    for k, i in enumerate(part):
-                        dry.add(int(first[i]), audio[k] * (1.0 - wet[i]))
-                        if wet[i] > 0:
-                            room_bus[room_idx[i]].add(int(first[i]), audio[k] * wet[i])
+                    batches += [(ids[k : k + per], int(b)) for k in range(0, len(ids), per)]
+                jobs: deque[tuple[np.ndarray, Future[np.ndarray]]] = deque()
+                for n_job, (part, b) in enumerate(batches):
+                    jobs.append((part, pool.submit(_render_batch, vec[part], seeds[part], b, exc_lengths[part])))
+                    if len(jobs) <= WORKERS and n_job < len(batches) - 1:
+                        continue  # keep at most WORKERS + 1 batches in flight: bounded memory
+                    while jobs and (len(jobs) > WORKERS or n_job == len(batches) - 1):
+                        part_done, job = jobs.popleft()
+                        _mix_in(job.result(), part_done, first, wet, room_idx, dry, room_bus)
+
                 blocks = [(r, bus.take(HOP)) for r, bus in enumerate(room_bus)]
                 used = [(r, b) for r, b in blocks if b.any()]
                 if used:  # rooms are linear: one FFT per used room, one inverse FFT for all of them

@@ -8,6 +8,7 @@ import torch
 
 LN_1000 = math.log(1000.0)  # 60 dB as a natural-log amplitude ratio
 CLICK_GAIN = (22050 * 0.005) ** 0.5  # the click carries the energy of ~5 ms of unit-variance noise
+SUSTAIN_FLOOR = 1e-3  # -60 dB, the lower bound of `sustain_db`
 
 
 def envelope(
@@ -23,8 +24,9 @@ def envelope(
     """Excitation envelope, peak 1 at the end of the attack.
 
     Linear rise over `attack_s`; exponential fall (time constant `env_decay_s`) toward the sustain
-    level; after the gate closes at `hold_s` an exponential release that falls 60 dB in `release_s`;
-    tremolo multiplies by 1 - depth * (1 - cos(2 pi f t)) / 2.
+    level (10^(dB/20) - 1e-3) / (1 - 1e-3), which is 0 at the -60 dB floor; after the gate closes
+    at `hold_s` an exponential release that falls 60 dB in `release_s`; tremolo multiplies by
+    1 - depth * (1 - cos(2 pi f t)) / 2.
 
     Args:
         t_s: times (n_samples,) in seconds.
@@ -35,7 +37,8 @@ def envelope(
     """
     t = t_s.unsqueeze(0)
     a, tau, hold, rel = (x.unsqueeze(-1) for x in (attack_s, env_decay_s, hold_s, release_s))
-    sus = (10.0 ** (sustain_db / 20.0)).unsqueeze(-1)
+    # the floor of the control (-60 dB) means no sustain at all, so struck sounds really die away
+    sus = ((10.0 ** (sustain_db / 20.0) - SUSTAIN_FLOOR) / (1.0 - SUSTAIN_FLOOR)).unsqueeze(-1)
     rise = torch.clamp(t / a, max=1.0)
     fall = sus + (1.0 - sus) * torch.exp(-torch.relu(t - a) / tau)
     release = torch.exp(-torch.relu(t - hold) * (LN_1000 / rel))

@@ -14,6 +14,24 @@ COLOUR_RING_S = 0.02  # ring-out of the 2nd-order colour filters at their lowest
 MIN_SAMPLES = 64
 
 
+def _excitation_end_s(p: np.ndarray, below_db: float) -> np.ndarray:
+    """Seconds until the excitation envelope stays `below_db` under its peak, from physical controls (n, 32)."""
+    attack, tau = p[..., INDEX["attack_s"]], p[..., INDEX["env_decay_s"]]
+    gate_end = np.maximum(p[..., INDEX["hold_s"]], attack) + p[..., INDEX["release_s"]] * below_db / 60.0
+    sustain_floor = p[..., INDEX["sustain_db"]] <= -60.0 + 1e-6  # the floor means no sustain (envelope -> 0)
+    decay_end = np.where(sustain_floor, attack + tau * below_db / 20.0 * np.log(10.0), np.inf)
+    return np.minimum(gate_end, decay_end)
+
+
+def excitation_length(vectors: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Samples (int64, (n_events,)) after which the excitation envelope is below -80 dB re its peak.
+
+    `decode` stops each event's noise there, so its FFTs cover n + excitation rather than 2 n samples.
+    """
+    p = to_physical(np.asarray(vectors, dtype=np.float64))
+    return np.maximum(np.ceil(_excitation_end_s(p, 80.0) * sample_rate), MIN_SAMPLES).astype(np.int64)
+
+
 def audible_length(
     vectors: np.ndarray, sample_rate: int = SAMPLE_RATE, rooms: tuple[str, ...] = ROOM_NAMES
 ) -> np.ndarray:
@@ -38,11 +56,7 @@ def audible_length(
     def col(name: str) -> np.ndarray:
         return p[..., INDEX[name]]
 
-    attack, tau = col("attack_s"), col("env_decay_s")
-    gate_end = np.maximum(col("hold_s"), attack) + col("release_s")
-    sustain_floor = col("sustain_db") <= -60.0 + 1e-6
-    decay_end = np.where(sustain_floor, attack + 7.6 * tau, np.inf)
-    t = np.minimum(gate_end, decay_end) + COLOUR_RING_S
+    t = _excitation_end_s(p, 60.0) + COLOUR_RING_S
     t = t + np.where(col("tonal_mix") > 0, col("decay_s"), 0.0)
     t = t + np.where(col("body_mix") > 0, col("body_decay_s"), 0.0)
     lengths = room_lengths(tuple(rooms))

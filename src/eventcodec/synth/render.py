@@ -31,12 +31,13 @@ from eventcodec.synth.resonance import (
 )
 from eventcodec.synth.room import apply_room, room_index, room_spectra
 from eventcodec.synth.rooms import ROOM_NAMES, room_bank
-from eventcodec.synth.schedule import PRE_ROLL, fft_size, shift_phase
+from eventcodec.synth.schedule import PRE_ROLL, colour_ring_samples, fft_size, shift_phase
 from eventcodec.synth.seeds import event_seeds
 from eventcodec.synth.validate import validate_controls
 from eventcodec.types import SAMPLE_RATE
 
 STAGES = ("impulse", "resonance", "body", "room", "output")
+PARTIAL_FLOOR = 1e-6  # partials this far below an event's strongest are not synthesized (without gradients)
 
 
 def _family(
@@ -56,6 +57,10 @@ def _family(
         max_partials=n_max,
     )
     gain = unit_energy_gain(t60, amp, sr).unsqueeze(-1)
+    if not amp.requires_grad:  # skip the tail of partials that no event of the batch can hear (< -120 dB)
+        audible = (amp > PARTIAL_FLOOR * amp.amax(-1, keepdim=True)).any(0).nonzero()
+        keep = int(audible.max()) + 1 if len(audible) else 1
+        freq, t60, amp = freq[:, :keep], t60[:, :keep], amp[:, :keep]
     return torch.fft.rfft(damped_sinusoid_bank(freq, t60, amp * gain, n, sr), n=n_fft)
 
 
@@ -66,6 +71,7 @@ def render_dry(
     pre_roll: int = 0,
     stages: bool = False,
     sample_rate: int = SAMPLE_RATE,
+    excitation_samples: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
     """Everything before the room block, for a flat batch of events.
 
@@ -76,32 +82,33 @@ def render_dry(
         pre_roll: samples of silence kept before the event time (decoding keeps negative shifts).
         stages: also return the "impulse" and "resonance" stages in the time domain.
         sample_rate: Hz.
+        excitation_samples: (batch,) int64: stop each excitation after this many samples
+            (`length.excitation_length`, where it is below -80 dB); shortens the FFTs when no body
+            block is active. None: all n.
 
     Returns:
         {"body": (batch, n) dry signal at its final level, "gain": (batch,) the level factor applied,
         plus "impulse", "resonance" (batch, n) when `stages`}.
     """
     n, sr = n_samples, sample_rate
-    n_fft = fft_size(n)
     dtype, dev = p["amp_db"].dtype, p["amp_db"].device
+    grad = torch.is_grad_enabled() and p["amp_db"].requires_grad
+    with_body = grad or bool((p["body_mix"] > 0).any())
+    n_x = n if excitation_samples is None else max(1, min(n, int(excitation_samples.max())))
+    lowest_hz = float(torch.minimum(p["noise_lowpass_hz"], p["noise_highpass_hz"]).min().detach())
+    ring = colour_ring_samples(lowest_hz, sr)
+    n_fft = fft_size(n, ring_samples=ring) if with_body else fft_size(n, n_x, ring)
     t = torch.arange(n, dtype=dtype, device=dev) / sr
     freqs = torch.arange(n_fft // 2 + 1, dtype=dtype, device=dev) * (sr / n_fft)
-    grad = torch.is_grad_enabled() and p["amp_db"].requires_grad
 
     shift = p["shift_samples"] + pre_roll
-    env = envelope(
-        t,
-        p["attack_s"],
-        p["env_decay_s"],
-        p["sustain_db"],
-        p["hold_s"],
-        p["release_s"],
-        p["tremolo_hz"],
-        p["tremolo_depth"],
-    )
+    env = envelope(t[:n_x], p["attack_s"], p["env_decay_s"], p["sustain_db"], p["hold_s"], p["release_s"],
+                   p["tremolo_hz"], p["tremolo_depth"])
     # colour and fine shift share one complex factor: every later stage is shifted already
     colour = colour_response(freqs, p["noise_lowpass_hz"], p["noise_highpass_hz"], shift_phase(shift, n_fft), sr)
-    x = excitation_spectrum(white_noise(seeds, n, dtype), env, p["click_mix"], colour, n_fft)
+    if excitation_samples is not None:  # each event's own cut: its render does not depend on its batch
+        env = env * (torch.arange(n_x, device=dev) < excitation_samples.to(dev).unsqueeze(-1))
+    x = excitation_spectrum(white_noise(seeds, n_x, dtype), env, p["click_mix"], colour, n_fft)
 
     n_max = max(1, int(torch.round(p["n_partials"]).max().item()))
     g_a = block_gain(_family(p, p["f0_hz"], p["brightness_hz"], n_fft, n, n_max, sr), p["tonal_mix"])
@@ -114,7 +121,7 @@ def render_dry(
     else:
         y1, y1_spec = None, x * g_a
 
-    if grad or bool((p["body_mix"] > 0).any()):
+    if with_body:
         ones = torch.ones_like(p["body_hz"]).unsqueeze(-1)
         body_t60 = p["body_decay_s"].unsqueeze(-1)
         h_body = damped_sinusoid_bank(

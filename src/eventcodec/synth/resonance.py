@@ -132,30 +132,33 @@ def damped_sinusoid_spectrum(
 
 
 def damped_sinusoid_bank(
-    freq_hz: torch.Tensor, t60_s: torch.Tensor, amp: torch.Tensor, length: int, sample_rate: int, block: int = 256
+    freq_hz: torch.Tensor, t60_s: torch.Tensor, amp: torch.Tensor, length: int, sample_rate: int,
+    block: int | None = None,
 ) -> torch.Tensor:
     """Time-domain bank (batch, length) = sum_p amp_p r_p^n sin(theta_p n), built with one batched matmul.
 
     With n = block j + i, z^n = z^(block j) z^i, so h[block j + i] = Im(sum_p (amp_p z_p^(block j)) z_p^i):
-    a (n_blocks x P) @ (P x block) product per event instead of P x length transcendental evaluations.
+    a (n_blocks x 2P) @ (2P x block) product per event instead of P x length transcendental evaluations.
 
     Args:
         freq_hz, t60_s, amp: (batch, n_partials).
         length: samples L.
         sample_rate: Hz.
-        block: inner block size (any positive int; 256 balances the two factors for typical L).
+        block: inner block size; None picks the power of two nearest sqrt(L) (fewest transcendentals).
     """
-    dtype = freq_hz.dtype
+    dtype, dev = freq_hz.dtype, freq_hz.device
+    if block is None:
+        block = int(min(512, max(16, 2 ** round(math.log2(max(length, 1)) / 2))))
     n_blocks = -(-length // block)
-    theta = (2.0 * math.pi / sample_rate) * freq_hz.to(torch.float64)
-    log_r = -LN_1000 / (t60_s.to(torch.float64) * sample_rate)
-    i = torch.arange(block, dtype=torch.float64, device=freq_hz.device)
-    j = torch.arange(n_blocks, dtype=torch.float64, device=freq_hz.device) * block
-    # phases reduced mod 2 pi in float64 so float32 keeps them exact for long renders
-    inner_mag = torch.exp(log_r.unsqueeze(-1) * i).to(dtype)  # (B, P, block)
-    inner_ph = torch.remainder(theta.unsqueeze(-1) * i, 2.0 * math.pi).to(dtype)
-    outer_mag = (torch.exp(log_r.unsqueeze(-2) * j.unsqueeze(-1)).to(dtype) * amp.unsqueeze(-2))  # (B, nb, P)
-    outer_ph = torch.remainder(theta.unsqueeze(-2) * j.unsqueeze(-1), 2.0 * math.pi).to(dtype)
+    theta = (2.0 * math.pi / sample_rate) * freq_hz
+    log_r = -LN_1000 / (t60_s * sample_rate)
+    i = torch.arange(block, dtype=dtype, device=dev)
+    j = torch.arange(n_blocks, dtype=torch.float64, device=dev) * block
+    inner_mag = torch.exp(log_r.unsqueeze(-1) * i)  # (B, P, block); phases < 512 pi: exact enough in float32
+    inner_ph = theta.unsqueeze(-1) * i
+    outer_mag = torch.exp(log_r.unsqueeze(-2) * j.to(dtype).unsqueeze(-1)) * amp.unsqueeze(-2)  # (B, nb, P)
+    # outer phases reach ~1e6 rad: reduce mod 2 pi in float64 before float32 trigonometry
+    outer_ph = torch.remainder(theta.to(torch.float64).unsqueeze(-2) * j.unsqueeze(-1), 2.0 * math.pi).to(dtype)
     left = torch.cat([outer_mag * torch.cos(outer_ph), outer_mag * torch.sin(outer_ph)], dim=-1)  # (B, nb, 2P)
     right = torch.cat([inner_mag * torch.sin(inner_ph), inner_mag * torch.cos(inner_ph)], dim=-2)  # (B, 2P, block)
     return torch.bmm(left, right).reshape(freq_hz.shape[0], n_blocks * block)[:, :length]
