@@ -51,7 +51,7 @@ CONTROLS: tuple[Control, ...] = (
     # excitation: a noise burst (plus optional click) with an ADSR-like envelope
     Control("attack_s", "s", 0.0005, 0.5, "log", 0.002, "Rise time of the excitation: short for plucks and hits, long for bowed and blown notes."),
     Control("env_decay_s", "s", 0.002, 4.0, "log", 0.05, "Time constant of the fall from the attack peak toward the sustain level."),
-    Control("sustain_db", "dB", -60.0, 0.0, "lin", -60.0, "Level held after the initial decay, re the attack peak: 0 dB for organ-like, -60 for struck."),
+    Control("sustain_db", "dB", -60.0, 0.0, "lin", -60.0, "Level held after the initial decay, re the attack peak: 0 dB for organ-like; the floor (-60) means none, for struck sounds."),
     Control("hold_s", "s", 0.005, 8.0, "log", 0.1, "Gate length from the onset: how long the excitation is sustained before release (the note length of bowed/blown sounds)."),
     Control("release_s", "s", 0.002, 2.0, "log", 0.05, "Fall time of the excitation after the gate closes: time to fall 60 dB."),
     Control("tremolo_hz", "Hz", 0.5, 20.0, "log", 5.0, "Rate of amplitude modulation of the excitation (bowing, tremolo, flutter)."),
