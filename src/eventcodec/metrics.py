@@ -29,9 +29,12 @@ VISQOL_RATE_HZ = 48000
 # MP3 at 8 kbps decodes ~72 ms late; leave room for slower decoders.
 DEFAULT_MAX_LAG_S = 0.25
 # A waveform cross-correlation peak below this (normalised) means the codec did not keep the phase
-# (parametric codecs, including ours): the lag is then found on the energy envelope instead.
+# (parametric codecs, including ours): the lag is then sought on log-mel spectrograms instead.
 WAVEFORM_PEAK_MIN = 0.3
-ENVELOPE_HOP = 32
+# Below this spectrogram cross-correlation peak there is no evidence of any lag (e.g. an unrelated clip):
+# lag 0 is used rather than the best of many chance peaks, which would flatter the signal.
+SPECTRAL_PEAK_MIN = 0.2
+ALIGN_HOP = 64
 
 
 class MetricUnavailableError(EventCodecError):
@@ -44,8 +47,8 @@ class Alignment:
 
     Attributes:
         lag_samples: degraded[n + lag] matches reference[n]; positive = degraded is late.
-        peak: normalised cross-correlation at the lag (waveform or envelope, see `method`).
-        method: `waveform` or `envelope`.
+        peak: normalised cross-correlation at the lag (of waveforms or spectrograms, see `method`).
+        method: `waveform`, `spectral`, or `none` (no clear peak either way: lag 0).
     """
 
     lag_samples: int
@@ -74,13 +77,24 @@ def _xcorr_peak(ref: np.ndarray, deg: np.ndarray, max_lag: int) -> tuple[int, fl
     return int(lags[i]), float(vals[i] / norm)
 
 
-def _log_envelope(x: np.ndarray, hop: int) -> np.ndarray:
-    n = len(x) // hop
-    energy = (x[: n * hop].reshape(n, hop) ** 2).mean(axis=1)
-    env = np.log(energy + 1e-8)
-    # The derivative (onsets) carries the timing; the level itself would pull toward the loud part.
-    d = np.diff(env, prepend=env[:1])
-    return d - d.mean()
+def _centred_log_mel(x: np.ndarray, sample_rate: int, hop: int) -> np.ndarray:
+    """ST-corr's log-mel features at a finer hop, each band's mean removed: (64, n_frames)."""
+    f = log_mel_power(x, sample_rate, hop)
+    return f - f.mean(axis=1, keepdims=True)
+
+
+def _spectral_xcorr_peak(ref: np.ndarray, deg: np.ndarray, sample_rate: int, max_lag: int) -> tuple[int, float]:
+    """Lag (in samples, multiple of ALIGN_HOP) maximising the summed per-band cross-correlation of log-mels."""
+    a, b = _centred_log_mel(ref, sample_rate, ALIGN_HOP), _centred_log_mel(deg, sample_rate, ALIGN_HOP)
+    n = a.shape[1] + b.shape[1] - 1
+    n_fft = 1 << (n - 1).bit_length()
+    xc = np.fft.irfft(np.sum(np.conj(np.fft.rfft(a, n_fft, axis=1)) * np.fft.rfft(b, n_fft, axis=1), axis=0), n_fft)
+    max_frames = max(1, max_lag // ALIGN_HOP)
+    lags = np.arange(-max_frames, max_frames + 1)
+    vals = xc[lags % n_fft]
+    i = int(np.argmax(vals))
+    norm = float(np.sqrt(np.sum(a * a) * np.sum(b * b))) + 1e-20
+    return int(lags[i]) * ALIGN_HOP, float(vals[i] / norm)
 
 
 def find_lag(
@@ -89,8 +103,8 @@ def find_lag(
     """Constant lag of `degraded` relative to `reference` by cross-correlation.
 
     The waveform cross-correlation is used when it has a clear peak (waveform codecs: Opus, MP3, Vorbis);
-    otherwise the lag is taken from the cross-correlation of log-energy onset envelopes (hop 32 samples),
-    which works for codecs that do not keep the phase.
+    otherwise the cross-correlation of band-mean-removed log-mel spectrograms (hop 64 samples), which works
+    for codecs that do not keep the phase; when neither has a clear peak the lag is 0 (method `none`).
 
     Args:
         reference: (n_samples,) reference signal.
@@ -103,11 +117,10 @@ def find_lag(
     lag, peak = _xcorr_peak(ref, deg, max_lag)
     if peak >= WAVEFORM_PEAK_MIN:
         return Alignment(lag, peak, "waveform")
-    er, ed = _log_envelope(ref, ENVELOPE_HOP), _log_envelope(deg, ENVELOPE_HOP)
-    if len(er) < 2 or len(ed) < 2:
-        return Alignment(0, peak, "waveform")
-    env_lag, env_peak = _xcorr_peak(er, ed, max(1, max_lag // ENVELOPE_HOP))
-    return Alignment(env_lag * ENVELOPE_HOP, env_peak, "envelope")
+    spec_lag, spec_peak = _spectral_xcorr_peak(ref, deg, sample_rate, max_lag)
+    if spec_peak >= SPECTRAL_PEAK_MIN:
+        return Alignment(spec_lag, spec_peak, "spectral")
+    return Alignment(0, spec_peak, "none")
 
 
 def apply_lag(reference: np.ndarray, degraded: np.ndarray, lag_samples: int) -> tuple[np.ndarray, np.ndarray]:
@@ -157,13 +170,13 @@ def mel_filterbank(sample_rate: int, n_fft: int = ST_N_FFT, n_mels: int = ST_N_M
     return fb
 
 
-def log_mel_power(x: np.ndarray, sample_rate: int) -> np.ndarray:
+def log_mel_power(x: np.ndarray, sample_rate: int, hop: int = ST_HOP) -> np.ndarray:
     """`log(mel power + 1e-6)` with FFT 1024, hop 256, periodic Hann, no centring; shape (64, n_frames)."""
     a = np.asarray(x, dtype=np.float64)
     if len(a) < ST_N_FFT:
         a = np.pad(a, (0, ST_N_FFT - len(a)))
-    n_frames = 1 + (len(a) - ST_N_FFT) // ST_HOP
-    idx = np.arange(ST_N_FFT)[None] + ST_HOP * np.arange(n_frames)[:, None]
+    n_frames = 1 + (len(a) - ST_N_FFT) // hop
+    idx = np.arange(ST_N_FFT)[None] + hop * np.arange(n_frames)[:, None]
     win = scipy.signal.get_window("hann", ST_N_FFT, fftbins=True)
     power = np.abs(np.fft.rfft(a[idx] * win, axis=-1)) ** 2
     return np.log(mel_filterbank(sample_rate) @ power.T + ST_EPS)

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import scipy.signal
 
 from eventcodec import metrics
 from eventcodec.errors import EventCodecError
@@ -47,16 +48,21 @@ def test_find_lag_waveform_known_lag():
     np.testing.assert_allclose(r, d, atol=1e-7)
 
 
-def test_find_lag_negative_and_envelope_for_phase_scrambled():
+def test_find_lag_spectral_for_a_phase_incoherent_codec():
     ref = _music_like(5)
-    # Same envelope, unrelated fine structure: a codec that does not keep the phase, 320 samples early.
+    # Same STFT magnitudes, random phases (what a parametric codec produces), and 320 samples early.
+    _, _, z = scipy.signal.stft(ref, nperseg=1024)
     rng = np.random.default_rng(0)
-    env = np.abs(ref) + 1e-4
-    scrambled = (env * np.sign(rng.standard_normal(len(ref)))).astype(np.float32)
-    early = np.concatenate([scrambled[320:], np.zeros(320, np.float32)])
+    _, vocoded = scipy.signal.istft(np.abs(z) * np.exp(2j * np.pi * rng.random(z.shape)), nperseg=1024)
+    early = np.concatenate([vocoded[320 : len(ref)], np.zeros(320)]).astype(np.float32)
     a = metrics.find_lag(ref, early, SR)
-    assert a.method == "envelope"
-    assert abs(a.lag_samples + 320) <= metrics.ENVELOPE_HOP
+    assert a.method == "spectral"
+    assert abs(a.lag_samples + 320) <= metrics.ALIGN_HOP
+
+
+def test_find_lag_is_zero_without_evidence():
+    a = metrics.find_lag(_music_like(7), _music_like(8), SR)
+    assert (a.lag_samples, a.method) == (0, "none")
 
 
 def test_mrstft_zero_for_identical_larger_for_lowpass():
