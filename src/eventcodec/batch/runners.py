@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -19,6 +20,7 @@ from eventcodec.batch.plan import Job
 from eventcodec.errors import EventCodecError
 
 JOBS_IN_FLIGHT_PER_WORKER = 2
+WORKER_RECOUNT_S = 5.0
 WORKER_DIED = "worker process died (crash or out of memory)"
 
 
@@ -43,6 +45,11 @@ class Runner(Protocol):
 
 def _died(job: Job, reason: str) -> JobResult:
     return JobResult(job.rel, False, reason)
+
+
+def _dask_reason(error: object) -> str:
+    """One line for a task that failed on the Dask side (KilledWorker and the like)."""
+    return " ".join(f"Dask task failed: {type(error).__name__}: {error}".split())
 
 
 class LocalRunner:
@@ -122,6 +129,7 @@ class DaskRunner:
             what = f"connect to Dask scheduler {scheduler}" if scheduler else "start a local Dask cluster"
             raise EventCodecError(f"cannot {what}: {e}") from None
         self.n_workers = max(1, sum(self._client.nthreads().values()))
+        self._threads_checked = time.monotonic()
         where = scheduler or "a local Dask cluster"
         self.description = f"{self.n_workers} Dask worker thread{'s' if self.n_workers > 1 else ''} on {where}"
 
@@ -130,21 +138,21 @@ class DaskRunner:
 
         queue = deque(jobs)
         in_flight: dict[Any, Job] = {}  # future key -> job
-        pending = as_completed()
+        pending = as_completed(with_results=True, raise_errors=False)  # results gathered in the background
         self._top_up(pending, queue, in_flight)
-        for fut in pending:
+        for fut, value in pending:
             job = in_flight.pop(fut.key)
-            try:
-                result = fut.result()
-            except Exception as e:  # KilledWorker and the like: the job failed, the run goes on
-                result = _died(job, f"Dask task failed: {type(e).__name__}: {e}".splitlines()[0])
+            result = value if isinstance(value, JobResult) else _died(job, _dask_reason(value))
             fut.release()
             self._top_up(pending, queue, in_flight)
             yield job, result
 
     def _top_up(self, pending: Any, queue: deque[Job], in_flight: dict[Any, Job]) -> None:
-        """Keep two tasks per worker thread in flight; asks the scheduler each time, so workers may come and go."""
-        self.n_workers = max(1, sum(self._client.nthreads().values()))
+        """Keep two tasks per worker thread in flight; the worker count is re-read every few seconds, so
+        workers may come and go (adaptive clusters)."""
+        if time.monotonic() - self._threads_checked > WORKER_RECOUNT_S:
+            self.n_workers = max(1, sum(self._client.nthreads().values()))
+            self._threads_checked = time.monotonic()
         while queue and len(in_flight) < self.n_workers * JOBS_IN_FLIGHT_PER_WORKER:
             job = queue.popleft()
             fut = self._client.submit(run_job, job, pure=False)
