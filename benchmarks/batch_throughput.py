@@ -7,7 +7,9 @@ LocalCluster), and prints a markdown table. It also checks that every run wrote 
     .venv/bin/python benchmarks/batch_throughput.py --files 8 --seconds 10 --quality fast --workers 1,2 --dask
     .venv/bin/python benchmarks/batch_throughput.py --files 0 --overhead-files 2000 --workers 2 --dask
 
-The load average is printed beside each row: on a shared machine, other jobs slow every run.
+The load average is printed beside each row: on a shared machine, other jobs slow every run. The CPU
+seconds per audio second (from the workers' process CPU time) barely depend on that load, so
+`workers / (CPU s per audio s)` predicts the throughput of an idle machine or a cluster.
 """
 
 from __future__ import annotations
@@ -54,10 +56,10 @@ def run_once(corpus: Path, out: Path, encoder: str, options: EncodeOptions, conf
     return encode_many(corpus, out, encoder, options, config)
 
 
-def worker_seconds(out: Path) -> float:
-    """Seconds the workers spent inside jobs (from the manifest): wall minus this over workers is overhead."""
+def worker_cpu_seconds(out: Path) -> float:
+    """CPU seconds the workers used inside jobs (from the manifest); unlike wall time, other load barely moves it."""
     files = json.loads((out / "encode-manifest.json").read_text())["files"]
-    return sum(float(e.get("wall_s", 0.0)) for e in files.values())
+    return sum(float(e.get("cpu_s", 0.0)) for e in files.values())
 
 
 def outputs(out: Path) -> dict[str, bytes]:
@@ -89,7 +91,7 @@ def throughput_table(tmp: Path, args: argparse.Namespace, counts: list[int], opt
     audio_s = build_corpus(args.source, corpus, args.files, args.seconds, args.offset)
     print(f"corpus: {args.files} clips, {audio_s:.1f} s of audio from {args.source}; encoder {args.encoder} "
           f"quality {args.quality}; {os.cpu_count()} cores\n")
-    print("| runner | workers | files ok | audio s | wall s | job s / worker | h audio / h | speedup | kbps "
+    print("| runner | workers | files ok | audio s | wall s | h audio / h (wall) | speedup | CPU s / audio s | kbps "
           "| load avg |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     reference: dict[str, bytes] | None = None
@@ -107,8 +109,9 @@ def throughput_table(tmp: Path, args: argparse.Namespace, counts: list[int], opt
         reference = reference or got
         identical &= got == reference
         print(f"| {name} | {n} | {s.n_done_now}/{s.n_files} | {s.audio_s_now:.1f} | {wall:.1f} | "
-              f"{worker_seconds(out) / n:.1f} | {s.audio_s_now / wall:.2f} | {base_wall / wall:.2f}x | "
-              f"{s.mean_bitrate_kbps:.2f} | {os.getloadavg()[0]:.1f} |", flush=True)
+              f"{s.audio_s_now / wall:.3f} | {base_wall / wall:.2f}x | "
+              f"{worker_cpu_seconds(out) / max(s.audio_s_now, 1e-9):.2f} | {s.mean_bitrate_kbps:.2f} | "
+              f"{os.getloadavg()[0]:.1f} |", flush=True)
     print(f"\nbyte-identical .evc across all runs: {'yes' if identical else 'NO'}")
 
 

@@ -33,6 +33,7 @@ class JobResult:
         duration_s: seconds of audio in the file.
         n_events: events in the EventSet.
         wall_s: seconds the worker spent on the job.
+        cpu_s: CPU seconds the worker process used for the job (all its threads).
         worker: `host:pid` of the worker.
     """
 
@@ -44,6 +45,7 @@ class JobResult:
     duration_s: float = 0.0
     n_events: int = 0
     wall_s: float = 0.0
+    cpu_s: float = 0.0
     worker: str = ""
 
 
@@ -106,9 +108,14 @@ def run_job(job: Job) -> JobResult:
     from eventcodec.fileio import write_bytes_atomic
 
     limit_threads()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     sha = ""
+
+    def failed(reason: str) -> JobResult:
+        return JobResult(job.rel, False, _one_line(reason), sha, wall_s=time.perf_counter() - t0,
+                         cpu_s=time.process_time() - c0, worker=worker)
+
     try:
         sha, n_bytes = _hash_and_size(job.input_path)
         if n_bytes == 0:
@@ -117,15 +124,13 @@ def run_job(job: Job) -> JobResult:
         Path(job.output_path).parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(job.output_path, data)
     except EventCodecError as e:
-        return JobResult(job.rel, False, _one_line(str(e)), sha, wall_s=time.perf_counter() - t0, worker=worker)
+        return failed(str(e))
     except OSError as e:
-        reason = _one_line(f"{e.strerror or e}: {e.filename}" if e.filename else str(e))
-        return JobResult(job.rel, False, reason, sha, wall_s=time.perf_counter() - t0, worker=worker)
+        return failed(f"{e.strerror or e}: {e.filename}" if e.filename else str(e))
     except Exception as e:  # a bug or a library error on one file must not stop a library-sized run
-        reason = _one_line(f"{type(e).__name__}: {e}")
-        return JobResult(job.rel, False, reason, sha, wall_s=time.perf_counter() - t0, worker=worker)
-    return JobResult(job.rel, True, "", sha, len(data), duration_s, n_events,
-                     time.perf_counter() - t0, worker)
+        return failed(f"{type(e).__name__}: {e}")
+    return JobResult(job.rel, True, "", sha, len(data), duration_s, n_events, time.perf_counter() - t0,
+                     time.process_time() - c0, worker)
 
 
 def evc_stats(job: Job) -> tuple[float, int]:

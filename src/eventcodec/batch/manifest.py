@@ -141,6 +141,7 @@ class Manifest:
             "duration_s": result.duration_s,
             "n_events": result.n_events,
             "wall_s": round(result.wall_s, 3),
+            "cpu_s": round(result.cpu_s, 3),
             "worker": result.worker,
         }
         if not result.ok:

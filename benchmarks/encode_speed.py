@@ -1,0 +1,72 @@
+"""Encode speed (x real time) and peak memory of the `abs` encoder per quality preset.
+
+Streams a long input made by looping a clip (never held in memory whole) through
+`encode_blocks`, so peak memory shows whether encoding stays bounded as the input grows:
+
+    .venv/bin/python benchmarks/encode_speed.py --clip examples/traveling_minstrels_8s.flac \
+        --seconds 30 120 --quality fast default
+Each (quality, length) runs in a fresh subprocess so the peak-RSS column is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import numpy as np
+
+
+def looped_blocks(clip: np.ndarray, n_samples: int, block: int = 2**16) -> Iterator[np.ndarray]:
+    """Blocks of `clip` repeated to `n_samples` samples."""
+    pos = 0
+    while pos < n_samples:
+        idx = (np.arange(pos, min(pos + block, n_samples)) % len(clip))
+        yield clip[idx]
+        pos += block
+
+
+def child(clip_path: str, seconds: float, quality: str) -> dict[str, float]:
+    import torch
+
+    from eventcodec.audio import load
+    from eventcodec.encode import EncodeOptions
+    from eventcodec.encode.abs import encode_blocks
+
+    torch.set_num_threads(1)
+    clip, _ = load(clip_path)
+    n = int(seconds * 22050)
+    t0 = time.perf_counter()
+    events = encode_blocks(looped_blocks(clip, n), n, EncodeOptions(quality=quality), False)  # type: ignore[arg-type]
+    dt = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "quality": quality, "speed_x": seconds / dt, "events_per_s": len(events) / seconds,
+            "peak_rss_mib": rss}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--clip", default="examples/traveling_minstrels_8s.flac")
+    ap.add_argument("--seconds", type=float, nargs="+", default=[30.0])
+    ap.add_argument("--quality", nargs="+", default=["fast", "default"])
+    ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child[0], float(args.child[1]), args.child[2])))
+        return 0
+    print("| quality | audio s | speed (x real time) | events/s | peak RSS MiB |\n|---|---|---|---|---|", flush=True)
+    for q in args.quality:
+        for s in args.seconds:
+            out = subprocess.run([sys.executable, __file__, "--child", args.clip, str(s), q], check=True,
+                                 capture_output=True, text=True).stdout
+            r = json.loads(out.strip().splitlines()[-1])
+            print(f"| {q} | {s:g} | {r['speed_x']:.3f} | {r['events_per_s']:.1f} | {r['peak_rss_mib']:.0f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
