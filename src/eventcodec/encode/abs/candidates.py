@@ -75,7 +75,7 @@ def noise(highpass_hz: float, lowpass_hz: float, decay_s: float, hold_s: float, 
                    hold_s=0.01, release_s=0.01)
 
 
-def propose(residual: np.ndarray, onset_frame: int, n_candidates: int) -> Proposal:
+def propose(residual: np.ndarray, onset_frame: int, n_candidates: int, peak_bin: int | None = None) -> Proposal:
     """Candidates for a sound whose spectrogram rises at `onset_frame` of the (1025, frames) power residual.
 
     The event time is placed ONSET_LEAD frames after the spectrogram onset (where the analysis window's
@@ -84,10 +84,14 @@ def propose(residual: np.ndarray, onset_frame: int, n_candidates: int) -> Propos
     n_frames = residual.shape[1]
     t0 = onset_frame
     spec = residual[:, t0 + 2 : t0 + 2 + SPECTRUM_FRAMES].mean(axis=1) if t0 + 2 < n_frames else residual[:, t0]
-    pitch = estimate_pitch(spec)
+    pitch = estimate_pitch(spec, peak_bin=peak_bin)
+    if peak_bin is not None and pitch.salience < TONAL_SALIENCE:
+        free = estimate_pitch(spec)
+        pitch = free if free.salience > pitch.salience else pitch
     pitched = pitch.salience >= TONAL_SALIENCE
-    hb = harmonic_bins(pitch.f0_hz)
-    env = estimate_envelope(residual[hb].sum(axis=0), t0)
+    track = residual[max(peak_bin - 1, 0) : peak_bin + 2] if peak_bin is not None else residual[harmonic_bins(
+        pitch.f0_hz)]
+    env = estimate_envelope(track.sum(axis=0), t0)
     env_all = estimate_envelope(residual.sum(axis=0), t0)
     bright, slope, n_part = partial_shape(spec, pitch.f0_hz)
     sustained = env.hold_s > SUSTAINED_HOLD_S

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from eventcodec.encode.abs.pursuit import Found
 
 import os
+
 N_BANDS = int(os.environ.get("ABS_NB", 64))
 WEIGHT_POWER = float(os.environ.get("ABS_WP", 0.5))
 DROP_GAIN = 0.02  # an event re-fitted below -17 dB of its greedy level is dropped

@@ -85,6 +85,36 @@ def pick_onset(energy: np.ndarray, allowed: np.ndarray, explain_frames: int = EX
     return t
 
 
+def pick_peak(residual: np.ndarray, weights: np.ndarray, allowed: np.ndarray, ahead_frames: int = 8,
+              suppressed: np.ndarray | None = None) -> tuple[int, int]:
+    """(spectrogram onset frame, bin) of the strongest partial-like track in the residual, or (-1, -1).
+
+    The time-frequency cell with the most magnitude over the next `ahead_frames` frames is chosen; the
+    onset is where that bin's track (+-1 bin) last rose to 30% of its peak (at most 16 frames back), so
+    notes of a polyphonic texture get their own onsets instead of sharing the loudest one.
+    """
+    if not allowed.any():
+        return -1, -1
+    mag = np.sqrt(np.maximum(residual, 0.0)) * weights[None]
+    csum = np.concatenate([np.zeros((mag.shape[0], 1)), np.cumsum(mag, axis=1)], axis=1)
+    idx = np.arange(mag.shape[1])
+    ahead = csum[:, np.minimum(idx + ahead_frames, mag.shape[1])] - csum[:, idx]
+    ahead[:, ~allowed] = -1.0
+    if suppressed is not None:
+        ahead[suppressed] = -1.0
+    ahead[:2] = -1.0  # DC and the lowest bin are not notes
+    b, t = np.unravel_index(int(np.argmax(ahead)), ahead.shape)
+    if ahead[b, t] <= 0:
+        return -1, -1
+    track = residual[max(b - 1, 0) : b + 2].sum(axis=0)
+    peak = t + int(np.argmax(track[t : t + ahead_frames]))
+    level = track[peak]
+    onset = peak
+    while onset > 0 and peak - onset < 16 and track[onset - 1] >= 0.3 * level and allowed[onset - 1]:
+        onset -= 1
+    return int(onset), int(b)
+
+
 def _interp(spec: np.ndarray, f_hz: np.ndarray) -> np.ndarray:
     x = np.clip(f_hz / BIN_HZ, 0, N_BINS - 1.001)
     i = x.astype(np.int64)
@@ -113,12 +143,23 @@ def harmonic_salience(spec: np.ndarray, f0_hz: np.ndarray) -> np.ndarray:
     return out
 
 
-def estimate_pitch(power: np.ndarray, n_alternatives: int = 2) -> PitchEstimate:
-    """Pitch of a (1025,) power spectrum by harmonic sum with between-harmonic penalty (on power^0.25)."""
+def estimate_pitch(power: np.ndarray, n_alternatives: int = 2, peak_bin: int | None = None) -> PitchEstimate:
+    """Pitch of a (1025,) power spectrum by harmonic sum with between-harmonic penalty (on power^0.25).
+
+    With `peak_bin`, only fundamentals that have a harmonic (k = 1..10) on that bin are considered, so
+    the event explains the partial that was picked.
+    """
     spec = np.power(np.maximum(power, 0.0), 0.25)
     mean_level = float(spec[: int(HARMONIC_FMAX_HZ / BIN_HZ)].mean()) + 1e-12
-    n = int(np.log2(F0_MAX_HZ / F0_MIN_HZ) * F0_STEPS_PER_OCTAVE) + 1
-    grid = F0_MIN_HZ * 2.0 ** (np.arange(n) / F0_STEPS_PER_OCTAVE)
+    if peak_bin is not None:
+        lo, hi = max(peak_bin - 1, 0), min(peak_bin + 2, N_BINS)
+        f_peak = (lo + float(np.argmax(power[lo:hi]))) * BIN_HZ
+        grid = np.array([f_peak / k for k in range(1, 11) if F0_MIN_HZ <= f_peak / k <= F0_MAX_HZ])
+        if len(grid) == 0:
+            grid = np.array([float(np.clip(f_peak, F0_MIN_HZ, F0_MAX_HZ))])
+    else:
+        n = int(np.log2(F0_MAX_HZ / F0_MIN_HZ) * F0_STEPS_PER_OCTAVE) + 1
+        grid = F0_MIN_HZ * 2.0 ** (np.arange(n) / F0_STEPS_PER_OCTAVE)
     sal = harmonic_salience(spec, grid)
     order = np.argsort(-sal)
     best = float(grid[order[0]])
@@ -174,7 +215,7 @@ def partial_shape(power: np.ndarray, f0_hz: float) -> tuple[float, float, int]:
     k = np.arange(1, max(1, min(64, int(11000 // f0_hz))) + 1)
     amp_db = 10 * np.log10(_peak(power, k * f0_hz) + 1e-12)
     top = amp_db.max()
-    strong = np.nonzero(amp_db >= top - 30.0)[0]
+    strong = np.nonzero(amp_db >= top - 24.0)[0]
     k_hi = int(strong.max()) + 1 if len(strong) else 1
     n_partials = int(np.clip(k_hi, 1, 64))
     brightness_hz = float(np.clip(k_hi * f0_hz * 1.1, 100.0, 11025.0))

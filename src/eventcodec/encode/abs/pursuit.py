@@ -16,7 +16,7 @@ import torch
 from eventcodec.controls import INDEX, to_physical
 from eventcodec.encode.abs.candidates import REFERENCE_AMP_DB, propose
 from eventcodec.encode.abs.joint import refit_gains
-from eventcodec.encode.abs.proposals import frame_energy, pick_onset
+from eventcodec.encode.abs.proposals import pick_peak
 from eventcodec.encode.abs.refine import refine_winner
 from eventcodec.encode.abs.settings import AbsSettings
 from eventcodec.encode.abs.spectra import PAD_FRAMES
@@ -28,6 +28,8 @@ AMP = INDEX["amp_db"]
 MIN_AMP_DB = -90.0
 MAX_AMP_DB = 0.0
 TABU_FRAMES = 2
+MAX_TRIES = 2
+SCORE_EXPONENT = 1.0  # candidates are compared on power**SCORE_EXPONENT (1: power, 0.5: magnitude)
 
 
 @dataclass
@@ -73,30 +75,39 @@ def add_at(dst: np.ndarray, src: np.ndarray, first: int, sign: float = 1.0) -> N
         dst[:, lo:hi] += sign * src[:, lo - first : hi - first]
 
 
-def score(residual_mag: np.ndarray, weights: np.ndarray, models: np.ndarray, first: np.ndarray
+def score(residual: np.ndarray, weights: np.ndarray, models: np.ndarray, first: np.ndarray
           ) -> tuple[np.ndarray, np.ndarray]:
-    """Matching-pursuit gain and magnitude gain of each candidate on its crop.
+    """Matching-pursuit gain and power scale of each candidate on its crop.
 
-    gain_b = <W |R|, |S_b|>^2 / <W |S_b|, |S_b|> (energy of |R| it removes at the best scale
-    g_b = <W |R|, |S_b|> / <W |S_b|, |S_b|>), with |.| = sqrt(power).
+    With x = power**e (e = SCORE_EXPONENT): gain_b = <W x_R, x_b>^2 / <W x_b, x_b>, the weighted energy of
+    x_R removed at the best scale c_b = <W x_R, x_b> / <W x_b, x_b>; the power scale is c_b**(1/e).
 
     Args:
-        residual_mag: (1025, frames) sqrt of the residual power.
+        residual: (1025, frames) residual power.
         weights: (frames,) frame weights.
         models: (B, 1025, M) candidate expected powers.
         first: (B,) window frame of each model's column 0.
     """
+    e = SCORE_EXPONENT
     B, _, M = models.shape
-    mags = np.sqrt(models)
+    xs = models if e == 1.0 else np.power(models, e)
+    xr_all = residual if e == 1.0 else np.power(residual, e)
     gains, scales = np.zeros(B), np.zeros(B)
     for b in range(B):
-        r = crop(residual_mag, int(first[b]), M)
+        r = crop(xr_all, int(first[b]), M)
         w = crop(weights[None], int(first[b]), M)
-        num = float(np.sum(w * r * mags[b]))
-        den = float(np.sum(w * models[b])) + 1e-20
-        scales[b] = max(num, 0.0) / den
-        gains[b] = max(num, 0.0) ** 2 / den
+        num = max(float(np.sum(w * r * xs[b])), 0.0)
+        den = float(np.sum(w * xs[b] * xs[b])) + 1e-30
+        scales[b] = (num / den) ** (1.0 / e)
+        gains[b] = num**2 / den
     return gains, scales
+
+
+def explained_power(residual: np.ndarray, weights: np.ndarray, model: np.ndarray, first: int) -> float:
+    """Weighted residual power an event (1025, M) placed at window frame `first` would remove (clamped at 0)."""
+    r = crop(residual, first, model.shape[-1])
+    w = crop(weights[None], first, model.shape[-1])
+    return float(np.sum(w * np.minimum(r, model)))
 
 
 def with_gain(vector: np.ndarray, power_gain: float) -> tuple[np.ndarray, float]:
@@ -127,27 +138,33 @@ def pursue(target: np.ndarray, base: np.ndarray, weights: np.ndarray, commit_fra
     found: list[Found] = []
     residual = base.copy()
     tabu = np.zeros(n_frames, bool)
+    suppressed = np.zeros(base.shape, bool)
+    tries: dict[tuple[int, int], int] = {}
     for round_ in range(max(1, settings.joint_rounds)):
         misses = 0
         steps = 0
         while len(found) < max_events and misses < 6 and steps < 2 * max_events + 8:
             steps += 1
-            energy = frame_energy(residual, weights)
             if stop.window_done(residual, weights):
                 break
             allowed = ~tabu
             allowed[commit_frames:] = False
-            onset = pick_onset(energy, allowed)
+            onset, peak_bin = pick_peak(residual, weights, allowed, suppressed=suppressed)
             if onset < 0:
                 break
-            prop = propose(residual, onset, settings.n_candidates)
+            key = (onset // 4, peak_bin // 3)
+            tries[key] = tries.get(key, 0) + 1
+            if tries[key] >= MAX_TRIES:  # the same spot keeps coming back: stop looking there
+                suppressed[max(peak_bin - 2, 0) : peak_bin + 3, max(onset - 4, 0) : onset + 12] = True
+            prop = propose(residual, onset, settings.n_candidates, peak_bin)
             with torch.no_grad():
                 models = expected_power(torch.from_numpy(prop.vectors), score_frames)[0].numpy()
             first = prop.onset_frames - PAD_FRAMES
             mag = np.sqrt(residual)
-            gains, _ = score(mag, weights, models, first)
+            gains, scales = score(residual, weights, models, first)
             b = int(np.argmax(gains))
-            if not stop.worth_it(gains[b], base, weights):
+            removed = explained_power(residual, weights, models[b] * scales[b], int(first[b]))
+            if not stop.worth_it(removed, base, weights):
                 tabu[max(0, onset - TABU_FRAMES) : onset + TABU_FRAMES + 1] = True
                 misses += 1
                 continue
@@ -160,8 +177,8 @@ def pursue(target: np.ndarray, base: np.ndarray, weights: np.ndarray, commit_fra
             n_ev = event_frames(vector, cap)
             with torch.no_grad():
                 full = expected_power(torch.from_numpy(vector[None]), n_ev)[0][0].numpy()
-            _, scale = score(mag, weights, full[None], np.array([frame - PAD_FRAMES]))
-            vector, applied = with_gain(vector, float(scale[0]) ** 2)
+            _, scale = score(residual, weights, full[None], np.array([frame - PAD_FRAMES]))
+            vector, applied = with_gain(vector, float(scale[0]))
             full = full * applied
             add_at(residual, full, frame - PAD_FRAMES, -1.0)
             np.maximum(residual, 0.0, out=residual)

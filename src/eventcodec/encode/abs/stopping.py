@@ -53,7 +53,7 @@ class StopRule:
         return 10 * np.log10(e / max(self.target_energy, 1e-30)) < self.rel_db
 
     def worth_it(self, gain: float, base: np.ndarray, weights: np.ndarray) -> bool:
-        """True when an event removing `gain` (weighted magnitude^2 units) is worth its bits."""
+        """True when an event removing `gain` (weighted residual power) is worth its bits."""
         if gain <= 0:
             return False
         if level_db(gain / max(self.n_weighted_frames, 1.0)) < self.abs_db - 10:
