@@ -139,7 +139,7 @@ def _execute(runner: Runner, manifest: Manifest, todo: list[Job], summary: Batch
              progress: bool) -> None:
     from tqdm import tqdm
 
-    last_save, processed = time.monotonic(), 0
+    last_save, save_s, processed = time.monotonic(), 0.0, 0
     bar = tqdm(total=sum(j.size_bytes for j in todo), unit="B", unit_scale=True, desc=summary.kind,
                disable=not progress, dynamic_ncols=True)
     try:
@@ -149,9 +149,11 @@ def _execute(runner: Runner, manifest: Manifest, todo: list[Job], summary: Batch
             processed += 1
             bar.update(job.size_bytes)
             bar.set_postfix_str(f"{processed}/{len(todo)} files, {summary.n_failed} failed")
-            if time.monotonic() - last_save > MANIFEST_SAVE_INTERVAL_S:
+            # a big manifest takes a while to write: keep saving it under ~5% of the run's time
+            if time.monotonic() - last_save > max(MANIFEST_SAVE_INTERVAL_S, 20 * save_s):
+                t0 = time.monotonic()
                 manifest.save()
-                last_save = time.monotonic()
+                last_save, save_s = time.monotonic(), time.monotonic() - t0
     finally:
         bar.close()
 
