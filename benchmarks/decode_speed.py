@@ -20,13 +20,14 @@ import time
 
 import numpy as np
 
+from eventcodec.types import EventSet
+
 SR = 22050
 
 
-def random_events(rate_hz: float, duration_s: float, seed: int = 0) -> "EventSet":
+def random_events(rate_hz: float, duration_s: float, seed: int = 0) -> EventSet:
     """A plausible event mix: percussive and tonal events, 30% morphing, 30% with a body, rooms mixed in."""
     from eventcodec.controls import INDEX
-    from eventcodec.types import EventSet
 
     rng = np.random.default_rng(seed)
     n = int(rate_hz * duration_s)

@@ -63,3 +63,18 @@ def test_explain_command_prints_controls_and_rooms(capsys):
 
     data = json.loads(capsys.readouterr().out)
     assert len(data["controls"]) == 32 and [r["name"] for r in data["rooms"]][:8] == list(ROOM_NAMES)
+
+
+def test_shipped_rooms_are_reproducible_from_the_script():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "make_rooms.py"
+    spec = importlib.util.spec_from_file_location("make_rooms", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    name, t60, pre, drr, n_early = mod.ROOMS[0]
+    ir = mod.make_room(t60, pre, drr, n_early, seed=1000)
+    shipped, _ = sf.read(SHIPPED_DIR / f"00_{name}.wav")
+    np.testing.assert_allclose(shipped, ir / np.abs(ir).max() * 0.999, atol=1.5 / 2**15)

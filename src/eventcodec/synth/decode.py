@@ -121,9 +121,10 @@ def decode_chunks(
     room_idx = np.clip(np.rint(phys["room_id"].numpy()).astype(np.int64), 0, len(irs) - 1)
     buckets = bucket_length(audible_length(vec * _no_room_mask(), rooms=tuple(rooms)) + PRE_ROLL)
     exc_lengths = np.minimum(excitation_length(vec), buckets)
-    # batches share a render length and body-or-not (which decides the FFT size); sorted by excitation
+    # batches share a render length and which optional blocks run (body decides the FFT size); sorted by excitation
     # length so each batch's FFT covers little more than its longest excitation
-    groups = np.stack([buckets, phys["body_mix"].numpy() > 0], axis=1).astype(np.int64)
+    flags = (phys["body_mix"].numpy() > 0) + 2 * (phys["morph_amount"].numpy() > 0)  # optional paths of render_dry
+    groups = np.stack([buckets, flags], axis=1).astype(np.int64)
 
     dry = _Bus(origin)
     room_bus = [_Bus(origin) for _ in irs]
@@ -141,8 +142,8 @@ def decode_chunks(
             j = j_end
             with single_thread():
                 batches = []
-                for b, body in np.unique(groups[sel], axis=0) if len(sel) else []:
-                    ids = sel[(groups[sel, 0] == b) & (groups[sel, 1] == body)]
+                for b, flag in np.unique(groups[sel], axis=0) if len(sel) else []:
+                    ids = sel[(groups[sel, 0] == b) & (groups[sel, 1] == flag)]
                     ids = ids[np.argsort(exc_lengths[ids], kind="stable")]
                     per = max(1, MAX_BATCH_SAMPLES // int(b))
                     batches += [(ids[k : k + per], int(b)) for k in range(0, len(ids), per)]
