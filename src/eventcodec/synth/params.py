@@ -19,7 +19,9 @@ def to_physical(controls: torch.Tensor) -> torch.Tensor:
     hi = torch.tensor(_HI_T, dtype=controls.dtype, device=controls.device)
     is_log = torch.tensor(_IS_LOG, device=controls.device)
     t = lo + controls * (hi - lo)
-    return torch.where(is_log, torch.exp(t), t)
+    # exp only of log columns: exp(t) of a linear column overflows (shift_samples > 88), and the
+    # unselected branch's inf times a zero gradient would be NaN
+    return torch.where(is_log, torch.exp(torch.where(is_log, t, torch.zeros_like(t))), t)
 
 
 def unpack(controls: torch.Tensor) -> dict[str, torch.Tensor]:
