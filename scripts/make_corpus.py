@@ -157,6 +157,17 @@ def midi_notes(mid: Path, start_s: float, clip_s: float = CLIP_S) -> list[dict[s
     return notes
 
 
+def interleave(clips: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Dev clips first, then test clips alternating recording / MIDI render, so `--clips N` takes a mix."""
+    out: list[dict[str, object]] = []
+    for split in ("dev", "test"):
+        rec = [c for c in clips if c["split"] == split and c["kind"] == "recording"]
+        midi = [c for c in clips if c["split"] == split and c["kind"] != "recording"]
+        for i in range(max(len(rec), len(midi))):
+            out += rec[i : i + 1] + midi[i : i + 1]
+    return out
+
+
 def build(out: Path) -> dict[str, object]:
     out.mkdir(parents=True, exist_ok=True)
     clips: list[dict[str, object]] = []
@@ -178,6 +189,7 @@ def build(out: Path) -> dict[str, object]:
                           "source": str(path), "source_sha256": sha256(path), "start_s": start_s,
                           "notes": notes_file.name, "soundfont": str(SOUNDFONT)})
             print(f"rendered {name}", file=sys.stderr)
+    clips = interleave(clips)
     for clip in clips:
         clip["duration_s"] = CLIP_S
         clip["sha256"] = sha256(out / str(clip["file"]))

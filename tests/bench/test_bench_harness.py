@@ -108,3 +108,6 @@ def test_bench_end_to_end_with_opus(tiny_corpus: Path, tmp_path: Path):
     table = (out / "table.md").read_text()
     assert "opus@24k" in table and "anchor:wrong-clip" in table and "Command:" in table
     assert len((out / "results.csv").read_text().strip().splitlines()) == 1 + 8
+    (out / "table.md").unlink()
+    assert main(["bench", "--out", str(out), "--report-only", "-q"]) == 0
+    assert (out / "table.md").read_text() == table

@@ -7,8 +7,10 @@ import shlex
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from eventcodec.errors import EventCodecError
+from eventcodec.fileio import write_bytes_atomic
 
 QUICK_SYSTEMS = ("eventcodec-*-fast@3k", "opus@6k", "opus@12k", "mp3@16k", "vorbis@q-1", "gabor-mp@3k")
 QUICK_CLIPS = 2
@@ -35,6 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--no-visqol", action="store_true", help="skip ViSQOL")
     p.add_argument("--keep-audio", action="store_true", help="keep decoded audio and compressed files in OUT/work")
     p.add_argument("--list-systems", action="store_true", help="print the system names and exit")
+    p.add_argument("--report-only", action="store_true",
+                   help="rebuild table.md and rd.png from OUT/results.json (e.g. of an interrupted run) and exit")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_bench)
 
@@ -59,13 +63,15 @@ def _command_line(args: argparse.Namespace) -> str:
 def _bench(args: argparse.Namespace) -> int:
     from eventcodec.bench.corpus import load_corpus
     from eventcodec.bench.machine import machine_info
-    from eventcodec.bench.report import markdown_table, plot_rate_distortion, summarize, write_rows
+    from eventcodec.bench.report import write_rows
     from eventcodec.bench.run import BenchConfig, Row, run_bench
     from eventcodec.bench.systems import select_systems
 
     if args.list_systems:
         print("\n".join(s.name for s in select_systems(None)))
         return 0
+    if args.report_only:
+        return _report_only(args.out, args.quiet)
     patterns = args.systems or (list(QUICK_SYSTEMS) if args.quick else None)
     systems = select_systems(patterns)
     clips = load_corpus(args.corpus, args.split or ("dev" if args.quick else "test"))
@@ -101,20 +107,48 @@ def _bench(args: argparse.Namespace) -> int:
     rows = run_bench(clips, systems, cfg, progress=not args.quiet, on_row=save)
     meta["wall_s"] = round(time.perf_counter() - t0, 1)
     write_rows(out, rows, meta)
+    _write_report(out, rows, meta, args.quiet)
+    return 0
+
+
+def _report_only(out: Path, quiet: bool) -> int:
+    import json
+
+    from eventcodec.bench.run import Row
+
+    path = out / "results.json"
+    try:
+        data = json.loads(path.read_text())
+        rows = [Row(**r) for r in data["rows"]]
+        meta = data["meta"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise EventCodecError(f"cannot read benchmark results {path}: {e}") from None
+    if not rows:
+        raise EventCodecError(f"{path} holds no results")
+    _write_report(out, rows, meta, quiet)
+    return 0
+
+
+def _write_report(out: Path, rows: list[Any], meta: dict[str, Any], quiet: bool) -> None:
+    """table.md (with the command and machine) and rd.png from the rows of a run."""
+    from eventcodec.bench.report import markdown_table, plot_rate_distortion, summarize
+
     summaries = summarize(rows)
-    audio_s = sum(r.duration_s for r in rows if r.system == systems[0].name)
+    clips = list(dict.fromkeys(r.clip for r in rows))
+    first = rows[0].system
+    audio_s = sum(r.duration_s for r in rows if r.system == first)
     m = meta["machine"]
-    assert isinstance(m, dict)
-    header = (f"# Benchmark results\n\nCommand: `{command}`  \nRun: {meta['started_utc']} UTC, {meta['wall_s']} s; "
-              f"{len(clips)} clips, {audio_s:.0f} s of audio ({args.corpus}).  \n"
-              f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, load {m['load_avg_1_5_15']}; "
-              f"Python {m['python']}, torch {m['torch']}, commit {m['git_commit']}.\n\n"
+    wall = f"{meta['wall_s']} s" if "wall_s" in meta else "interrupted"
+    header = (f"# Benchmark results\n\nCommand: `{meta['command']}`  \n"
+              f"Run: {meta['started_utc']} UTC, {wall}; {len(clips)} clips, {audio_s:.0f} s of audio "
+              f"({meta['corpus']}: {', '.join(clips)}).  \n"
+              f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, load at start "
+              f"{m['load_avg_1_5_15']}; Python {m['python']}, torch {m['torch']}, commit {m['git_commit']}.\n\n"
               "kbps from the real file size; ST-corr mean ± sd over clips; speeds are audio seconds per wall second "
               "of each process (start-up included); memory is each process's peak RSS. Anchors are reference "
               "signals, not codecs: what a metric gives them shows what it cannot tell apart.\n\n")
-    (out / "table.md").write_text(header + markdown_table(summaries))
+    write_bytes_atomic(out / "table.md", (header + markdown_table(summaries)).encode())
     plot_rate_distortion(out / "rd.png", summaries, f"eventcodec bench: {len(clips)} clips, {audio_s:.0f} s")
-    if not args.quiet:
+    if not quiet:
         print(markdown_table(summaries))
         print(f"wrote {out}/table.md, results.json, results.csv, rd.png", file=sys.stderr)
-    return 0
