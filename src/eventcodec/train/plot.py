@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
+
 from eventcodec.fileio import write_atomic
 
 
@@ -14,8 +16,8 @@ def read_log(path: str | os.PathLike[str]) -> list[dict[str, float]]:
     return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
 
 
-def plot_log(log_path: str | os.PathLike[str], png_path: str | os.PathLike[str]) -> None:
-    """Plot every numeric `loss*` column of the log against `step`."""
+def plot_log(log_path: str | os.PathLike[str], png_path: str | os.PathLike[str], smooth: int = 20) -> None:
+    """Plot every `loss*` column of the log against `step`, raw and as a running mean of `smooth` lines."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -26,7 +28,14 @@ def plot_log(log_path: str | os.PathLike[str], png_path: str | os.PathLike[str])
     keys = sorted({k for r in rows for k in r if k.startswith("loss")})
     for key in keys:
         pts = [(r["step"], r[key]) for r in rows if key in r]
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], label=key)
+        if key != "loss" and all(r.get(key) == r.get("loss") for r in rows):
+            continue  # the only term: same curve as `loss`
+        steps, values = [p[0] for p in pts], [p[1] for p in pts]
+        line = ax.plot(steps, values, alpha=0.3, label=f"{key} (per log line)")[0]
+        if len(values) >= smooth:
+            kernel = [1.0 / smooth] * smooth
+            avg = np.convolve(values, kernel, mode="valid")
+            ax.plot(steps[smooth - 1 :], avg, color=line.get_color(), label=f"{key} (mean of {smooth})")
     ax.set_xlabel("step")
     ax.set_ylabel("loss (-1 = residual fully explained)")
     ax.grid(alpha=0.3)
