@@ -51,7 +51,7 @@ class Budget:
         if self.settings.bitrate_kbps is not None:
             allowed_bits = self.settings.bitrate_kbps * 1000.0 * (self.committed_s + hop_s) - self.used_bits
             n = min(n, max(0.0, allowed_bits) / self.bits_per_event)
-        return max(0, int(math.floor(n)))
+        return max(0, math.floor(n))
 
     def spend(self, commit_samples: int, times: np.ndarray, vectors: np.ndarray) -> None:
         """Record the events committed for a hop (times relative to any origin, vectors (n, 32))."""

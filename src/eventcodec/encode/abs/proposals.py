@@ -219,10 +219,7 @@ def partial_shape(power: np.ndarray, f0_hz: float) -> tuple[float, float, int]:
     k_hi = int(strong.max()) + 1 if len(strong) else 1
     n_partials = int(np.clip(k_hi, 1, 64))
     brightness_hz = float(np.clip(k_hi * f0_hz * 1.1, 100.0, 11025.0))
-    if k_hi >= 3:
-        slope = float(np.polyfit(np.log2(k[:k_hi]), amp_db[:k_hi], 1)[0])
-    else:
-        slope = -12.0
+    slope = float(np.polyfit(np.log2(k[:k_hi]), amp_db[:k_hi], 1)[0]) if k_hi >= 3 else -12.0
     return brightness_hz, float(np.clip(slope, -18.0, 6.0)), n_partials
 
 

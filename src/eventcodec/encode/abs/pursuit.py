@@ -140,7 +140,7 @@ def pursue(target: np.ndarray, base: np.ndarray, weights: np.ndarray, commit_fra
     tabu = np.zeros(n_frames, bool)
     suppressed = np.zeros(base.shape, bool)
     tries: dict[tuple[int, int], int] = {}
-    for round_ in range(max(1, settings.joint_rounds)):
+    for _round in range(max(1, settings.joint_rounds)):
         misses = 0
         steps = 0
         while len(found) < max_events and misses < 6 and steps < 2 * max_events + 8:

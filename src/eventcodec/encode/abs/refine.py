@@ -54,8 +54,8 @@ def refine_winner(vector: np.ndarray, residual_mag: np.ndarray, weights: np.ndar
     for _ in range(steps + 1):
         v = (base + delta * scale).clamp(0.0, 1.0)
         loss = match_loss(v, r, w)
-        if float(loss) < best_loss:
-            best_loss, best_v = float(loss), v.detach().clone()
+        if float(loss.detach()) < best_loss:
+            best_loss, best_v = float(loss.detach()), v.detach().clone()
         opt.zero_grad()
         loss.backward()
         opt.step()

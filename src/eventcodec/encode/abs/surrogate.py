@@ -122,7 +122,7 @@ def _place_lines(freq_hz: torch.Tensor, t60_s: torch.Tensor, frames: torch.Tenso
     The line has the Hann main lobe's width widened by the partial's decay bandwidth, and area
     LINE_AREA (the one-sided STFT power of a unit mean-square sinusoid); only +-LINE_OFFSETS bins are kept.
     """
-    B, P, M = frames.shape
+    B, _P, M = frames.shape
     pos = freq_hz / BIN_HZ  # (B, P)
     bw_bins = 1.1 / (t60_s * BIN_HZ * 1.18)
     sigma2 = HANN_SIGMA2_BINS + bw_bins.square()
