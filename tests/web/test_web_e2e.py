@@ -157,7 +157,7 @@ def _edit_in_the_browser(page: Any, n: int, tmp_path: Path) -> None:
     v = _version(page)
     page.drag_and_drop("#neighbours li >> nth=-1", "#events .event.selected")
     v = _wait_new_version(page, v)
-    assert "replaced by event" in page.inner_text("#status")
+    page.wait_for_selector("#status:has-text('replaced by event')", timeout=5000)
 
     page.fill("#filter", "index < 3")
     page.click("#filter-form button")

@@ -20,7 +20,7 @@ export class Player {
     try {
       await this.transport.play();
     } catch (e) {
-      this.onMessage(`cannot play: ${e.message}`);
+      this.report(e);
       return;
     }
     const tick = () => {
@@ -42,8 +42,13 @@ export class Player {
     try {
       await this.voice.play();
     } catch (e) {
-      this.onMessage(`cannot play: ${e.message}`);
+      this.report(e);
     }
+  }
+
+  report(e) {
+    // AbortError: a newer play, pause or source replaced this one, which is what the user asked for
+    if (e.name !== "AbortError") this.onMessage(`cannot play: ${e.message}`);
   }
 
   get playing() {
