@@ -12,6 +12,10 @@ from eventcodec.encode.abs.stream import HOP_SAMPLES
 SR = 22050
 
 
+def frame_of(sample: int) -> int:
+    return int(sample) // 256
+
+
 def _flux(x: np.ndarray, n_fft: int = 1024, hop: int = 256) -> np.ndarray:
     """Positive spectral flux per frame boundary: (n_frames - 1,)."""
     n = 1 + (len(x) - n_fft) // hop
@@ -30,7 +34,6 @@ def test_tone_across_hop_boundary_has_no_seam() -> None:
     x = (0.3 * ramp * sum(np.sin(2 * np.pi * k * 330.0 * t) / k for k in range(1, 6))).astype(np.float32)
     y = decode(encode(x, SR, "abs", EncodeOptions(quality="fast")))[:n]
     flux = _flux(y)
-    frame_of = (lambda s: int(s) // 256)
     boundary = flux[frame_of(HOP_SAMPLES) - 6 : frame_of(HOP_SAMPLES) + 3].max()
     onset = flux[frame_of(start) - 8 : frame_of(start) + 8].max()
     interior = np.concatenate([flux[frame_of(start) + 20 : frame_of(HOP_SAMPLES) - 10],
