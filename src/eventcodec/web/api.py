@@ -7,7 +7,7 @@ import hashlib
 import io
 import json
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
@@ -40,7 +40,7 @@ from eventcodec.web.schemas import (
     StagesView,
 )
 from eventcodec.web.security import display_name
-from eventcodec.web.sessions import NotFoundError, Session
+from eventcodec.web.sessions import NotFoundError, Session, events_digest
 
 SessionId = Annotated[str, Path(min_length=1, max_length=64, description="id from POST /api/sessions")]
 EventIndex = Annotated[int, Path(ge=0, le=10_000_000)]
@@ -73,7 +73,7 @@ def _events_view(session: Session, selected: list[int] | None = None) -> EventsV
     ev = session.require_events()
     values = controls.to_physical(ev.vectors) if ev.space == "controls" else ev.vectors.astype(np.float64)
     times_s = ev.times / ev.sample_rate
-    centre, pitched, length_s = session.cached(("placement",), lambda: render.placement(ev))
+    centre, pitched, length_s = render.placement(ev)
     return EventsView(
         version=session.version, space=ev.space, sample_rate_hz=ev.sample_rate, duration_s=ev.duration_s,
         can_undo=session.pos > 0, can_redo=session.pos < len(session.history) - 1,
@@ -294,33 +294,50 @@ def redo(sid: SessionId, st: StudioDep) -> EventsView:
     return _events_view(session)
 
 
-def _audio_of(session: Session, which: Literal["original", "decoded"]) -> np.ndarray:
+def _source(session: Session, which: Literal["original", "decoded"]) -> tuple[tuple[str, ...], Callable[[], Any], bool]:
+    """Cache key, producer and per-version flag of the original or the decoded audio.
+
+    Keys name the content (the upload's file name, or the digest of the events), so a render of one
+    state is never stored as another's even when an edit lands while it runs.
+    """
     if which == "original":
         if session.audio_path is None:
             raise NotFoundError("this session has no uploaded audio")
         path = session.audio_path
-        return np.asarray(session.cached(("original", str(path)), lambda: render.original(path), per_version=False))
+        return ("original", str(path)), lambda: render.original(path), False
     events = session.require_events()
-    return np.asarray(session.cached(("decoded",), lambda: render.decoded(events)))
+    return ("decoded", events_digest(events)), lambda: render.decoded(events), True
+
+
+def _derived(session: Session, which: Literal["original", "decoded"], kind: str,
+             encode: Callable[[np.ndarray], bytes]) -> bytes:
+    key, make, per_version = _source(session, which)
+
+    def build() -> bytes:
+        return encode(np.asarray(session.cached(key, make, per_version)))
+
+    data: bytes = session.cached((kind, *key), build, per_version)
+    return data
+
+
+def _wav(audio: np.ndarray) -> bytes:
+    return media.wav_bytes(audio, 22050)
+
+
+def _png(audio: np.ndarray) -> bytes:
+    return media.png_bytes(media.spectrogram_image(audio, 22050))
 
 
 @router.get("/sessions/{sid}/audio/{which}", response_class=Response, responses=WAV)
 def audio(sid: SessionId, which: Literal["original", "decoded"], st: StudioDep) -> Response:
     """The uploaded audio (mono, 22050 Hz) or the decode of the current events, as WAV."""
-    session = _session(st, sid)
-    data = session.cached(("wav", which, str(session.audio_path)),
-                          lambda: media.wav_bytes(_audio_of(session, which), 22050), per_version=which == "decoded")
-    return Response(data, media_type="audio/wav")
+    return Response(_derived(_session(st, sid), which, "wav", _wav), media_type="audio/wav")
 
 
 @router.get("/sessions/{sid}/spectrogram/{which}", response_class=Response, responses=PNG)
 def spectrogram(sid: SessionId, which: Literal["original", "decoded"], st: StudioDep) -> Response:
     """Spectrogram image of the original or decoded audio (hop 256, log frequency 27.5 Hz..Nyquist)."""
-    session = _session(st, sid)
-    data = session.cached(("png", which, str(session.audio_path)),
-                          lambda: media.png_bytes(media.spectrogram_image(_audio_of(session, which), 22050)),
-                          per_version=which == "decoded")
-    return Response(data, media_type="image/png")
+    return Response(_derived(_session(st, sid), which, "png", _png), media_type="image/png")
 
 
 @router.get("/sessions/{sid}/events/{index}/audio", response_class=Response, responses=WAV)
@@ -328,7 +345,7 @@ def event_audio(sid: SessionId, index: EventIndex, st: StudioDep) -> Response:
     """One event alone, from its onset, as WAV."""
     session = _session(st, sid)
     events = session.require_events()
-    data = session.cached(("event", index),
+    data = session.cached(("event", index, events_digest(events)),
                           lambda: media.wav_bytes(render.single_event(events, index), events.sample_rate))
     return Response(data, media_type="audio/wav")
 
@@ -342,7 +359,8 @@ def event_stages(sid: SessionId, index: EventIndex, st: StudioDep) -> StagesView
 
 def _stages(session: Session, index: int) -> dict[str, np.ndarray]:
     events = session.require_events()
-    out: dict[str, np.ndarray] = session.cached(("stages", index), lambda: render.stages(events, index))
+    out: dict[str, np.ndarray] = session.cached(("stages", index, events_digest(events)),
+                                                lambda: render.stages(events, index))
     return out
 
 
@@ -369,7 +387,8 @@ def event_map(sid: SessionId, st: StudioDep) -> MapView:
     session = _session(st, sid)
     events = session.require_events()
     digest = hashlib.sha256(events.vectors.tobytes()).hexdigest()  # moves and undo keep the same map
-    xy = session.cached(("map", digest), lambda: tsne(events.vectors, 2, events.space, seed=0), per_version=False)
+    xy = session.cached(("map", digest, events.space), lambda: tsne(events.vectors, 2, events.space, seed=0),
+                        per_version=False)
     return MapView(points=[[float(a), float(b)] for a, b in np.asarray(xy)])
 
 
@@ -395,9 +414,7 @@ def download(sid: SessionId, kind: Literal["evc", "wav", "csv", "mid"], st: Stud
     if kind == "evc":
         return Response(events.to_bytes(), media_type="application/octet-stream", headers=headers)
     if kind == "wav":
-        return Response(session.cached(("wav", "decoded", str(session.audio_path)),
-                                       lambda: media.wav_bytes(_audio_of(session, "decoded"), 22050)),
-                        media_type="audio/wav", headers=headers)
+        return Response(_derived(session, "decoded", "wav", _wav), media_type="audio/wav", headers=headers)
     if kind == "csv":
         from eventcodec.export.csv import to_csv_text
 

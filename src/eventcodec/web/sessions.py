@@ -6,6 +6,7 @@ Files live under one server-wide temporary root that is removed on shutdown.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 import threading
@@ -21,6 +22,14 @@ from eventcodec.web.security import Limits, is_id, new_id
 
 MAX_HISTORY = 200
 MAX_KEPT = 16  # version-independent cache entries (original audio, maps) kept per session
+
+
+def events_digest(events: EventSet) -> str:
+    """Short hash of what an EventSet renders to (times, vectors, length, rate, space): a cache key."""
+    h = hashlib.sha256(events.times.tobytes())
+    h.update(events.vectors.tobytes())
+    h.update(f"{events.n_samples}/{events.sample_rate}/{events.space}/{events.model_hash}".encode())
+    return h.hexdigest()[:32]
 
 
 class NotFoundError(EventCodecError):
