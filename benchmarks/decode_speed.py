@@ -91,13 +91,17 @@ def main() -> None:
     rows = [run_child(r, a.duration, False, a.threads) for r in a.rates]
     if a.stream:
         rows += [run_child(30.0, d, True, a.threads) for d in a.stream]
-    head = ("ev/s", "events", "audio s", "mean event s", "wall s", "x real time", "CPU s", "peak RSS MB", "out peak")
+    head = ("ev/s", "events", "audio s", "mean event s", "wall s", "x real time", "CPU s", "audio s per CPU s",
+            "peak RSS MB", "out peak")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for r in rows:
         print(f"| {r['rate']:g} | {r['events']:g} | {r['audio_s']:g} | {r['mean_event_s']:.2f} | {r['wall_s']:.2f} | "
-              f"{r['x_realtime']:.1f} | {r['cpu_s']:.2f} | {r['peak_rss_mb']:.0f} | {r['output_peak']:.3f} |")
+              f"{r['x_realtime']:.1f} | {r['cpu_s']:.2f} | {r['audio_s'] / r['cpu_s']:.1f} | {r['peak_rss_mb']:.0f} | "
+              f"{r['output_peak']:.3f} |")
     print(f"load average (1 min) after: {os.getloadavg()[0]:.1f}")
+    if a.stream:
+        print(f"the last {len(a.stream)} rows stream decode_chunks (output never held) at 30 ev/s")
 
 
 if __name__ == "__main__":
