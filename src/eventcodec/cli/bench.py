@@ -123,8 +123,12 @@ def _report_only(out: Path, quiet: bool) -> int:
         meta = data["meta"]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise EventCodecError(f"cannot read benchmark results {path}: {e}") from None
+    # An interrupted run: report only the clips every system finished, so all means cover the same clips.
+    systems = set(meta.get("systems") or {r.system for r in rows})
+    complete = [c for c in dict.fromkeys(r.clip for r in rows) if {r.system for r in rows if r.clip == c} >= systems]
+    rows = [r for r in rows if r.clip in complete]
     if not rows:
-        raise EventCodecError(f"{path} holds no results")
+        raise EventCodecError(f"{path} holds no clip that every system finished")
     _write_report(out, rows, meta, quiet)
     return 0
 
