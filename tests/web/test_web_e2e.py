@@ -102,7 +102,9 @@ def test_upload_encode_edit_render_download(server: tuple[str, Studio], browser:
 
     page.hover("#events .event >> nth=-1")
     assert "f0_hz" in page.inner_text("#tooltip")
-    page.click("#events .event >> nth=-1")
+    with page.expect_response(lambda r: "/events/" in r.url and r.url.split("?")[0].endswith("/audio")) as one:
+        page.click("#events .event >> nth=-1")  # plays that event alone
+    assert one.value.status == 200 and one.value.headers["content-type"] == "audio/wav"
     page.wait_for_selector("#stages figure.stage >> nth=4")
     assert page.locator("#controls tr").count() == 32
     assert page.locator("#events .event.selected").count() == 1
@@ -126,6 +128,7 @@ def test_upload_encode_edit_render_download(server: tuple[str, Studio], browser:
     with page.expect_response(lambda r: "/audio/decoded" in r.url and r.status == 200,
                               timeout=120_000) as rendered:
         page.click("#play")
+    page.wait_for_selector("#playhead.on", timeout=30_000)  # the transport plays, with its playhead
     wav, sr = sf.read(io.BytesIO(rendered.value.body()))
     assert sr == 22050 and abs(len(wav) - CLIP_S * 22050) < 2**16 and np.abs(wav).max() > 1e-3
 
