@@ -64,6 +64,8 @@ def test_decode_edge_cases():
     assert decode(EventSet.empty(1000)).shape == (1000,)
     assert not decode(EventSet.empty(1000)).any()
     assert decode(_events(3, 5000), n_samples=0).shape == (0,)
+    with pytest.raises(EventCodecError, match="22050 Hz"):
+        decode(_events(3, 5000).replace(sample_rate=44100))
     with pytest.raises(EventCodecError, match="start_sample"):
         decode(_events(3, 5000), start_sample=-1)
     latent = EventSet(np.array([0]), np.zeros((1, 32)), n_samples=100, space="latent")

@@ -24,7 +24,7 @@ from eventcodec.synth.rooms import ROOM_NAMES, load_room
 from eventcodec.synth.schedule import PRE_ROLL, bucket_length
 from eventcodec.synth.seeds import event_seeds
 from eventcodec.synth.validate import validate_controls
-from eventcodec.types import EventSet
+from eventcodec.types import SAMPLE_RATE, EventSet
 
 HOP = 2**16
 MAX_BATCH_SAMPLES = 2**18  # events x render length per batch: small batches stay in cache and bound memory
@@ -95,6 +95,10 @@ def decode_chunks(
 ) -> Iterator[np.ndarray]:
     """Yield consecutive float32 blocks (<= 2^16 samples) of `decode(events, start_sample, n_samples)`."""
     events = _to_controls(events)
+    if events.sample_rate != SAMPLE_RATE:
+        raise EventCodecError(
+            f"the synthesizer renders at {SAMPLE_RATE} Hz; this event set is at {events.sample_rate} Hz"
+        )
     validate_controls(events.vectors)
     if start_sample < 0:
         raise EventCodecError(f"start_sample must be >= 0, got {start_sample}")
