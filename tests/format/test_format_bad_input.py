@@ -119,8 +119,11 @@ def test_payload_that_does_not_match_its_bits() -> None:
         payload.unpack(raw, 3, (16,) * 32, 2**16, ref)
     with pytest.raises(FormatError, match="beyond the chunk"):
         payload.unpack(raw, 3, (12,) * 32, 8, ref)
-    with pytest.raises(FormatError, match="mode"):
-        payload.unpack(raw[:3] + b"\xff" * 8 + raw[11:], 3, (12,) * 32, 2**16, ref)
+    zero_first = (0,) + (12,) * 31
+    raw0 = bytearray(payload.pack(np.array([5, 9, 11]), codes, zero_first, ref))
+    raw0[3] |= 1  # column 0 (0 bits) claims a stored constant
+    with pytest.raises(FormatError, match="0 bits"):
+        payload.unpack(bytes(raw0), 3, zero_first, 2**16, ref)
 
 
 def test_non_bytes_input() -> None:

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from eventcodec.controls import default_unit_vector
 from eventcodec.errors import FormatError
 from eventcodec.format import CHUNK_SAMPLES, decode_evc, encode_evc
 from eventcodec.format.quantizer import controls_quantizer, latent_quantizer
@@ -128,3 +129,18 @@ def test_equal_times_keep_their_order() -> None:
     events = EventSet([7, 7, 7], vecs, n_samples=100)
     back = decode_evc(encode_evc(events, bits=16))
     np.testing.assert_allclose(back.vectors, vecs, atol=1e-4)
+
+
+def test_sparse_columns_store_only_the_events_that_move() -> None:
+    from eventcodec.controls import INDEX
+
+    events = EventSet(np.arange(40) * 1000, np.tile(default_unit_vector(), (40, 1)), n_samples=40 * 1000)
+    moved = events.vectors.copy()
+    moved[::10, INDEX["f0_hz"]] = 0.9  # 4 of 40 events move one control
+    sparse = events.replace(vectors=moved)
+    data = encode_evc(sparse)
+    back = decode_evc(data)
+    np.testing.assert_allclose(back.vectors, moved, atol=0.5 / 255)
+    assert encode_evc(back) == data
+    # mask (5 bytes) + 4 codes instead of 40 raw codes
+    assert len(data) - len(encode_evc(events)) <= 5 + 4 + 1

@@ -5,8 +5,10 @@ Layout before entropy coding (n = events in the chunk > 0; an empty chunk has no
         first event's offset from the chunk start, then each event's gap to the previous one;
     8 bytes: a 2-bit storage mode per column (column j in byte j // 4, bits 2 * (j % 4)):
         0 every value is the column's reference code (a control's default; nothing stored),
-        1 every value is one code (stored once), 2 raw (n codes);
-    then, for each column of mode 1 or 2, its codes: one byte each at 8 bits, all high bytes then all
+        1 every value is one code (stored once), 2 raw (n codes),
+        3 sparse (an n-bit mask of the events that differ from the reference code, MSB first and
+          zero-padded to a byte, then the codes of those k events);
+    then, for each column of mode 1, 2 or 3, its codes: one byte each at 8 bits, all high bytes then all
         low bytes at 16 bits, otherwise packed in `bits` bits each (MSB first, zero-padded to a byte).
 Most controls sit at their default for a whole chunk and cost nothing; whole bytes at 8 and 16 bits
 let zstd find the runs of the columns that move.
@@ -23,7 +25,7 @@ METHOD_STORED = 0
 METHOD_ZSTD = 1
 ZSTD_LEVEL = 19
 MAX_GAP_BITS = 16  # times inside a 2**16-sample chunk
-MODE_REFERENCE, MODE_CONSTANT, MODE_RAW = 0, 1, 2
+MODE_REFERENCE, MODE_CONSTANT, MODE_RAW, MODE_SPARSE = 0, 1, 2, 3
 MODE_BYTES = 8  # 2 bits for each of the 32 columns
 
 _ZSTD_PARAMS = zstandard.ZstdCompressionParameters.from_level(
@@ -73,14 +75,21 @@ def max_raw_size(n_events: int, bits: tuple[int, ...]) -> int:
     """Upper bound of a chunk's payload size before entropy coding."""
     if n_events == 0:
         return 0
-    return 1 + 2 * n_events + MODE_BYTES + n_events * column_bytes(bits)
+    return 1 + 2 * n_events + MODE_BYTES + len(bits) * -(-n_events // 8) + n_events * column_bytes(bits)
 
 
 def _column_modes(codes: np.ndarray, bits: tuple[int, ...], ref_codes: np.ndarray) -> list[int]:
-    """Storage mode of each column of a chunk's codes (n >= 1, 32)."""
-    is_ref = np.all(codes == ref_codes, axis=0) | (np.asarray(bits) == 0)
+    """Storage mode of each column of a chunk's codes (n >= 1, 32): the smallest, raw on a tie."""
+    n = len(codes)
+    b = np.asarray(bits)
+    differs = codes != ref_codes
+    is_ref = ~np.any(differs, axis=0) | (b == 0)
     is_const = np.all(codes == codes[:1], axis=0)
-    return np.where(is_ref, MODE_REFERENCE, np.where(is_const, MODE_CONSTANT, MODE_RAW)).tolist()
+    raw_size = np.array([_packed_size(n, int(x)) for x in bits])
+    sparse_size = -(-n // 8) + np.array([_packed_size(int(k), int(x)) for k, x in zip(differs.sum(0), bits,
+                                                                                          strict=True)])
+    varying = np.where(sparse_size < raw_size, MODE_SPARSE, MODE_RAW)
+    return np.where(is_ref, MODE_REFERENCE, np.where(is_const, MODE_CONSTANT, varying)).tolist()
 
 
 def pack(times_rel: np.ndarray, codes: np.ndarray, bits: tuple[int, ...], ref_codes: np.ndarray) -> bytes:
@@ -103,8 +112,14 @@ def pack(times_rel: np.ndarray, codes: np.ndarray, bits: tuple[int, ...], ref_co
         packed[j // 4] |= m << (2 * (j % 4))
     parts.append(packed.tobytes())
     for j, (b, m) in enumerate(zip(bits, modes, strict=True)):
-        if m != MODE_REFERENCE:
-            parts.append(_pack_codes(codes[:1, j] if m == MODE_CONSTANT else codes[:, j], b))
+        col = codes[:, j]
+        if m == MODE_CONSTANT:
+            parts.append(_pack_codes(col[:1], b))
+        elif m == MODE_RAW:
+            parts.append(_pack_codes(col, b))
+        elif m == MODE_SPARSE:
+            differs = col != ref_codes[j]
+            parts.append(np.packbits(differs.astype(np.uint8)).tobytes() + _pack_codes(col[differs], b))
     return b"".join(parts)
 
 
@@ -131,10 +146,16 @@ def unpack(raw: bytes, n_events: int, bits: tuple[int, ...], chunk_samples: int,
         if mode == MODE_REFERENCE:
             codes[:, j] = ref_codes[j]
             continue
-        if b == 0 or mode > MODE_RAW:
-            raise FormatError(f"chunk has an invalid storage mode for column {j}")
-        values, pos = _unpack_codes(raw, pos, 1 if mode == MODE_CONSTANT else n_events, b, f"column {j}")
-        codes[:, j] = values
+        if b == 0:
+            raise FormatError(f"chunk stores values for column {j}, which has 0 bits")
+        if mode == MODE_SPARSE:
+            mask, pos = _unpack_codes(raw, pos, n_events, 1, f"column {j}")
+            values, pos = _unpack_codes(raw, pos, int(mask.sum()), b, f"column {j}")
+            codes[:, j] = ref_codes[j]
+            codes[mask.astype(bool), j] = values
+        else:
+            values, pos = _unpack_codes(raw, pos, 1 if mode == MODE_CONSTANT else n_events, b, f"column {j}")
+            codes[:, j] = values
     if pos != len(raw):
         raise FormatError("chunk payload size does not match its event count")
     return times_rel, codes
