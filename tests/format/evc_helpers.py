@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import zstandard
 
 from eventcodec.controls import INDEX, default_unit_vector
 from eventcodec.types import EventSet
@@ -29,9 +30,11 @@ def realistic_set(n_events: int, duration_s: float, seed: int = 0, n_active: int
 
 
 def rewrite_header(data: bytes, change: Callable[[dict[str, Any]], None]) -> bytes:
-    """The same file with its JSON header edited by `change` and a valid header CRC."""
-    head_len = struct.unpack_from("<I", data, 12)[0]
-    head = json.loads(data[20 : 20 + head_len])
+    """The same file with its JSON header edited by `change`, stored uncompressed with a valid CRC."""
+    flags, head_len = struct.unpack_from("<HI", data, 10)
+    stored = data[20 : 20 + head_len]
+    head = json.loads(zstandard.ZstdDecompressor(format=zstandard.FORMAT_ZSTD1_MAGICLESS).decompress(
+        stored, max_output_size=2**20) if flags & 1 else stored)
     change(head)
     new = json.dumps(head, sort_keys=True, separators=(",", ":")).encode()
     pre = data[:8] + struct.pack("<HHII", 1, 0, len(new), zlib.crc32(new))

@@ -129,3 +129,17 @@ def test_payload_that_does_not_match_its_bits() -> None:
 def test_non_bytes_input() -> None:
     with pytest.raises(FormatError):
         decode_evc("not bytes")  # type: ignore[arg-type]
+
+
+def test_compressed_header_is_bounded(good: bytes) -> None:
+    import zlib
+
+    from eventcodec.format import payload
+
+    assert struct.unpack_from("<H", good, 10)[0] == 1  # the writer compressed this header
+    bomb = payload.compressor().compress(b" " * (2**20 + 1))
+    data = good[:8] + struct.pack("<HHII", 1, 1, len(bomb), zlib.crc32(bomb)) + bomb + good[20:]
+    with pytest.raises(FormatError, match="header cannot be decompressed"):
+        decode_evc(data)
+    with pytest.raises(FormatError, match="flags"):
+        decode_evc(good[:10] + struct.pack("<H", 2) + good[12:])

@@ -1,6 +1,7 @@
 """The .evc container, version 1 (spec: docs/format.md).
 
-    magic "\\x89EVC\\r\\n\\x1a\\n" | version u16 | flags u16 | header_len u32 | header_crc u32 | header JSON
+    magic "\\x89EVC\\r\\n\\x1a\\n" | version u16 | flags u16 | header_len u32 | header_crc u32 | header
+    (flags bit 0: the header JSON is zstd-compressed; the writer sets it when that is smaller)
     chunk * n_chunks: n_events u32 | method u8 | stored_len u32 | crc u32 | stored payload
     index: (chunk offset u64, n_events u32) * n_chunks
     footer: index_offset u64 | n_chunks u32 | index_crc u32 | "EVC."
@@ -22,6 +23,7 @@ from eventcodec.format.header import MAX_EVENTS_PER_CHUNK, MAX_HEADER_BYTES, Hea
 
 MAGIC = b"\x89EVC\r\n\x1a\n"
 END_MAGIC = b"EVC."
+FLAG_HEADER_ZSTD = 1
 VERSION = 1
 _PREAMBLE = struct.Struct("<HHII")
 _CHUNK = struct.Struct("<IBII")
@@ -38,8 +40,10 @@ def write(header: Header, chunks: list[tuple[int, int, bytes]]) -> bytes:
                               f"the limit is {MAX_EVENTS_PER_CHUNK}")
     head = header.to_bytes()
     Header.from_bytes(head)  # never write what the reader would refuse (rate, length, hash limits)
+    method, stored_head = payload.compress(head)
+    flags = FLAG_HEADER_ZSTD if method == payload.METHOD_ZSTD else 0
     out = io.BytesIO()
-    out.write(MAGIC + _PREAMBLE.pack(VERSION, 0, len(head), zlib.crc32(head)) + head)
+    out.write(MAGIC + _PREAMBLE.pack(VERSION, flags, len(stored_head), zlib.crc32(stored_head)) + stored_head)
     index = []
     for n_events, method, stored in chunks:
         index.append(_INDEX.pack(out.tell(), n_events))
@@ -83,7 +87,7 @@ class EvcReader:
                               "upgrade eventcodec")
         if version != VERSION:
             raise FormatError(f"unknown .evc version {version}")
-        if flags != 0:
+        if flags & ~FLAG_HEADER_ZSTD:
             raise FormatError(f"unknown .evc flags {flags:#x}")
         if head_len > MAX_HEADER_BYTES:
             raise FormatError(f"header length {head_len} exceeds the limit of {MAX_HEADER_BYTES} bytes")
@@ -91,6 +95,11 @@ class EvcReader:
         head = self._read(len(MAGIC) + _PREAMBLE.size, head_len, "header")
         if zlib.crc32(head) != head_crc:
             raise FormatError("header is corrupt (CRC mismatch)")
+        if flags & FLAG_HEADER_ZSTD:
+            try:
+                head = payload.decompress(payload.METHOD_ZSTD, head, MAX_HEADER_BYTES)
+            except FormatError:
+                raise FormatError(f"header cannot be decompressed (or exceeds {MAX_HEADER_BYTES} bytes)") from None
         return Header.from_bytes(head)
 
     def _read_index(self) -> tuple[np.ndarray, np.ndarray]:
