@@ -30,12 +30,19 @@ SECOND = Path("/usr/share/games/wesnoth/1.16/data/core/music/elvish-theme.ogg")
 SECOND_START_S, SECOND_LEN_S = 20.0, 8.0
 
 
-def _encode(audio: np.ndarray, quality: str, name: str) -> EventSet:
+def _encode(audio: np.ndarray, quality: str, name: str, cache: Path | None) -> EventSet:
+    cached = cache / f"{Path(name).stem}_{quality}.evc" if cache else None
+    if cached is not None and cached.exists():
+        es = EventSet.from_bytes(cached.read_bytes())
+        print(f"{name}: {len(es)} events read from {cached}", file=sys.stderr)
+        return es
     t0 = time.perf_counter()
     es = encode(audio, SAMPLE_RATE, "abs", EncodeOptions(quality=quality))  # type: ignore[arg-type]
     took = time.perf_counter() - t0
     print(f"{name}: {len(es)} events in {len(audio) / SAMPLE_RATE:.2f} s of audio, encoded in {took:.1f} s",
           file=sys.stderr)
+    if cached is not None:
+        cached.write_bytes(es.to_bytes())
     return es
 
 
@@ -43,10 +50,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quality", default="default", choices=("fast", "default", "best"))
     parser.add_argument("--out", default=str(ROOT / "docs" / "figures"))
+    parser.add_argument("--cache", help="folder to keep the encoded .evc files in and reuse them from")
     args = parser.parse_args()
     out = Path(args.out)
+    cache = Path(args.cache) if args.cache else None
     audio, _ = load(CLIP)
-    es = _encode(audio, args.quality, CLIP.name)
+    es = _encode(audio, args.quality, CLIP.name, cache)
     pitched = edit.pitched_mask(es)
     print(f"pitched events: {int(pitched.sum())} of {len(es)}")
     save(plot_timeline(es, audio, title=f"{CLIP.name}: {len(es)} events over the input spectrogram"),
@@ -58,14 +67,17 @@ def main() -> int:
         start = round(SECOND_START_S * SAMPLE_RATE)
         other = other[start : start + round(SECOND_LEN_S * SAMPLE_RATE)]
         sets.append((f"{SECOND.stem} ({SECOND_START_S:g}-{SECOND_START_S + SECOND_LEN_S:g} s)",
-                     _encode(other, args.quality, SECOND.name)))
+                     _encode(other, args.quality, SECOND.name, cache)))
     save(plot_event_map(sets, color_by="file" if len(sets) > 1 else None,
                         title="2-D t-SNE of the events of two pieces: near = similar"), out / "map.png")
     save(plot_event_map(sets[:1], color_by="f0_hz", title=f"{CLIP.name}: 2-D t-SNE, colour = f0_hz"),
          out / "map_f0.png")
 
-    amp = edit.ops.physical(es, "amp_db")
-    index = int(np.argmax(np.where(pitched, amp, -np.inf))) if pitched.any() else int(np.argmax(amp))
+    # the stages figure shows decay best on a loud, long-ringing pitched event
+    amp, decay = edit.ops.physical(es, "amp_db"), edit.ops.physical(es, "decay_s")
+    loud = amp >= np.median(amp)
+    pool = pitched & loud if (pitched & loud).any() else loud
+    index = int(np.argmax(np.where(pool, decay, -np.inf)))
     p = controls.to_physical(es.vectors[index])
     print(f"stages/controls event: {index} at {es.times[index] / SAMPLE_RATE:.3f} s, "
           f"f0 {p[controls.index_of('f0_hz')]:.1f} Hz, amp {p[controls.index_of('amp_db')]:.1f} dB, "

@@ -6,14 +6,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from eventcodec.spectral import HOP, N_FFT
 from eventcodec.types import EventSet
 from eventcodec.viz._mpl import axes_or_new
 from eventcodec.viz.embed import rgb, tsne
-from eventcodec.viz.spectrogram import FLOOR_DB, log_spectrogram
+from eventcodec.viz.spectrogram import log_spectrogram
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+MIN_HZ = 40.0
+BACKGROUND_FLOOR_DB = -70.0  # a lighter background than the spectrogram floor, so the events stand out
 
 
 def plot_timeline(
@@ -42,13 +46,16 @@ def plot_timeline(
     duration_s = max(events.duration_s, (len(audio) / sr) if audio is not None else 0.0, 1e-3)
     if audio is not None:
         spec = log_spectrogram(audio)
-        image = ax.imshow(spec, origin="lower", aspect="auto", cmap="Greys", vmin=FLOOR_DB, vmax=0,
-                          extent=(0, len(audio) / sr, 0, sr / 2), interpolation="nearest")
-        fig.colorbar(image, ax=ax, label="input level (dB re max)", pad=0.07)
+        t_s = np.arange(spec.shape[1] + 1) * HOP / sr
+        f_hz = np.maximum(np.arange(spec.shape[0] + 1) - 0.5, 0.5) * sr / N_FFT
+        mesh = ax.pcolormesh(t_s, f_hz, spec, cmap="Greys", vmin=BACKGROUND_FLOOR_DB, vmax=0, shading="flat",
+                             rasterized=True)
+        fig.colorbar(mesh, ax=ax, label="input level (dB re max)", pad=0.08)
+    ax.set_yscale("log")
     ax.set_xlim(0, duration_s)
-    ax.set_ylim(0, sr / 2)
+    ax.set_ylim(MIN_HZ, sr / 2)
     ax.set_xlabel("time (s)")
-    ax.set_ylabel("frequency (Hz), input spectrogram")
+    ax.set_ylabel("frequency (Hz, log), input spectrogram")
     ax2 = ax.twinx()
     ax2.set_ylim(-0.05, 1.05)
     ax2.set_ylabel("event position: 1-D t-SNE of its vector")
