@@ -10,9 +10,11 @@ import pytest
 from eventcodec.batch.jobs import JobResult, sha256_file
 from eventcodec.batch.manifest import Manifest, manifest_name
 from eventcodec.batch.plan import Job, plan_jobs
-from eventcodec.batch.run import _locked, remove_stale_parts
+from eventcodec.batch.run import _locked, _triage, remove_stale_parts
+from eventcodec.batch.summary import BatchSummary
 from eventcodec.errors import EventCodecError
 from eventcodec.fileio import write_bytes_atomic
+from eventcodec.types import EventSet
 
 SETTINGS = {"encoder": "abs", "seed": 0}
 
@@ -134,3 +136,19 @@ def test_second_run_on_the_same_folder_is_refused(tmp_path: Path) -> None:
             pass
     with _locked(tmp_path, "encode"):  # released when the first run ends
         pass
+
+
+def test_triage_adopts_a_valid_output_left_by_a_killed_run(tmp_path: Path) -> None:
+    job = _job(tmp_path)
+    m = Manifest.load(tmp_path / "out", "encode")
+    m.mark_pending(job)
+    write_bytes_atomic(job.output_path, EventSet.empty(n_samples=44100).to_bytes())
+    summary = BatchSummary(kind="encode")
+    assert _triage(m, [job], overwrite=False, summary=summary) == []
+    entry = m.entries["a.wav"]
+    assert (entry["status"], entry["duration_s"], summary.n_skipped) == ("done", 2.0, 1)
+    assert entry["input"]["sha256"] == sha256_file(job.input_path)
+    Path(job.output_path).write_bytes(b"not an evc")  # an output that does not parse is redone, not adopted
+    m.mark_pending(job)
+    Path(job.output_path).write_bytes(b"not an evc either")
+    assert _triage(m, [job], overwrite=False, summary=summary) == [job]
