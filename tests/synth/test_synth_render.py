@@ -152,3 +152,12 @@ def test_gradients_match_finite_differences_for_every_continuous_control():
             d[:, INDEX[name]] = eps
             fd = (loss(u + d) - loss(u - d)) / (2 * eps)
             assert grad[INDEX[name]].item() == pytest.approx(fd.item(), rel=1e-3, abs=1e-7), name
+
+
+def test_gradients_are_finite_at_the_bounds():
+    for value in (0.0, 1.0):
+        u = torch.full((1, 32), value, dtype=torch.float64)
+        u[0, INDEX["hold_s"]] = 0.2  # keep the render short
+        u.requires_grad_(True)
+        render(u, 512).square().sum().backward()
+        assert torch.isfinite(u.grad).all(), value
