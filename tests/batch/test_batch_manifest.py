@@ -148,6 +148,7 @@ def test_triage_adopts_a_valid_output_left_by_a_killed_run(tmp_path: Path) -> No
     entry = m.entries["a.wav"]
     assert (entry["status"], entry["duration_s"], summary.n_skipped) == ("done", 2.0, 1)
     assert entry["input"]["sha256"] == sha256_file(job.input_path)
+    assert _triage(m, [job], overwrite=False, summary=summary, force=True) == [job]
     Path(job.output_path).write_bytes(b"not an evc")  # an output that does not parse is redone, not adopted
     m.mark_pending(job)
     Path(job.output_path).write_bytes(b"not an evc either")

@@ -34,6 +34,7 @@ class BatchConfig:
         scheduler: address of a running Dask scheduler (`tcp://host:8786`); implies Dask.
         dask: run on a new Dask LocalCluster instead of a process pool.
         overwrite: replace existing outputs that no batch run into this folder wrote.
+        force: redo files already done (e.g. after upgrading the encoder or synthesizer).
         progress: show a progress bar on stderr.
     """
 
@@ -41,6 +42,7 @@ class BatchConfig:
     scheduler: str | None = None
     dask: bool = False
     overwrite: bool = False
+    force: bool = False
     progress: bool = True
 
 
@@ -104,12 +106,14 @@ def remove_stale_parts(out_dir: Path, kind: Kind) -> int:
     return removed
 
 
-def _triage(manifest: Manifest, jobs: list[Job], overwrite: bool,
-            summary: BatchSummary) -> list[Job]:
+def _triage(manifest: Manifest, jobs: list[Job], overwrite: bool, summary: BatchSummary,
+            force: bool = False) -> list[Job]:
     """Jobs still to run; records adopted outputs and foreign-output failures on the way."""
     todo = []
     for job in jobs:
         verdict = manifest.verdict(job, overwrite)
+        if force and verdict in ("done", "adopt"):
+            verdict = "todo"
         if verdict == "adopt":
             try:
                 manifest.adopt(job, *evc_stats(job))
@@ -186,7 +190,7 @@ def run_batch(kind: Kind, in_dir: str | os.PathLike[str], out_dir: str | os.Path
     with _locked(dest, kind):
         remove_stale_parts(dest, kind)
         manifest = Manifest.load(dest, kind)
-        todo = _triage(manifest, jobs, config.overwrite, summary)
+        todo = _triage(manifest, jobs, config.overwrite, summary, config.force)
         for job in todo:
             manifest.mark_pending(job)
         manifest.save()

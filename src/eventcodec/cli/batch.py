@@ -20,6 +20,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dask", action="store_true", help="run on a new Dask LocalCluster instead of a process pool")
     p.add_argument("--overwrite", action="store_true",
                    help="replace existing outputs that no batch run into OUT_DIR wrote (default: report them)")
+    p.add_argument("--force", action="store_true",
+                   help="redo files already done (e.g. after upgrading eventcodec); default: skip them")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -54,7 +56,7 @@ def _config(args: argparse.Namespace) -> Any:
     if args.scheduler and args.workers is not None:
         raise EventCodecError("--workers applies to local runs; a --scheduler cluster has its own workers")
     return BatchConfig(workers=args.workers, scheduler=args.scheduler, dask=args.dask,
-                       overwrite=args.overwrite, progress=not args.quiet)
+                       overwrite=args.overwrite, force=args.force, progress=not args.quiet)
 
 
 def _report(summary: Any) -> int:
