@@ -85,3 +85,10 @@ def test_cli_encode_with_checkpoint_then_decode(checkpoint, tmp_path):
     assert events.space == "latent" and events.model_hash == digest and len(events) > 0
     assert main(["decode", str(tmp_path / "x.evc"), str(tmp_path / "out.wav"), "-q"]) == 0
     assert sf.info(str(tmp_path / "out.wav")).frames == 11000
+
+
+def test_best_quality_takes_every_step(checkpoint):
+    path, _, _ = checkpoint
+    best = encode(_audio(), encoder="learned", options=EncodeOptions(checkpoint=str(path), quality="best"))
+    default = encode(_audio(), encoder="learned", options=EncodeOptions(checkpoint=str(path)))
+    assert len(best) >= len(default) and len(best) >= 3 * 5  # 3 steps in each window that starts in the audio

@@ -4,7 +4,8 @@ Windows of the model's `n_samples` (2^17 for `paper`) advance by half a window; 
 model takes up to `n_events` steps and commits only events that start in the first half. The
 rendered tails of committed events are subtracted before the next window is analysed, so events
 are not found twice. A step whose event does not reduce the weighted L1 norm of the residual
-spectrogram ends the window early (adaptive stopping: no event is spent on nothing).
+spectrogram ends the window early (adaptive stopping: no event is spent on nothing), except at
+quality `best`, which always takes the model's `n_events` steps.
 
 The EventSet is in the `latent` space with `model_hash` = the checkpoint's content hash; if the
 checkpoint is not yet findable by hash, its weights are copied to `$EVENTCODEC_MODELS` (default
@@ -73,6 +74,7 @@ def encode_blocks(
     if options.events_per_second:
         max_events = max(1, min(max_events, round(options.events_per_second * hop / SAMPLE_RATE)))
     weights = frame_weights(cfg.n_frames)
+    adaptive = options.quality != "best"  # `best` spends every step, even on events that do not help
     tails = torch.zeros(2 * window, dtype=torch.float64)  # committed events' audio, from the window start
     times: list[int] = []
     vectors: list[np.ndarray] = []
@@ -92,7 +94,7 @@ def encode_blocks(
             placed_spec = model.spectrogram(delay(event, frame * cfg.hop))
             new_spec = spec - placed_spec
             new_norm = weighted_l1(new_spec, weights)
-            if not new_norm < norm or t_abs >= n_samples:
+            if t_abs >= n_samples or (adaptive and not new_norm < norm):
                 break
             spec, norm = new_spec, new_norm
             tails[frame * cfg.hop : frame * cfg.hop + window] += event.double()
