@@ -29,12 +29,19 @@ def write_atomic(path: str | os.PathLike[str], writer: Callable[[str], object]) 
     os.close(fd)
     try:
         writer(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the output the usual permissions
         os.replace(tmp, dest)
     except OSError as e:
         raise EventCodecError(f"cannot write {dest}: {e.strerror or e}") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:

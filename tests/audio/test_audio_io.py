@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -121,6 +122,9 @@ def test_save_wav_round_trips_16_bit_and_is_atomic(tmp_path: Path) -> None:
     with pytest.raises(EventCodecError, match="directory"):
         save_wav(tmp_path, x)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.wav"]
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert (tmp_path / "out.wav").stat().st_mode & 0o777 == 0o666 & ~mask  # not mkstemp's 0600
 
 
 def test_failed_write_leaves_no_partial_file(tmp_path: Path) -> None:
