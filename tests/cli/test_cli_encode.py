@@ -45,7 +45,7 @@ def test_encode_then_decode_a_short_clip(short_clip: Path, tmp_path: Path, capsy
 @needs_abs
 @pytest.mark.slow
 def test_demo_writes_its_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rc, out, err = run_cli(["demo", "--out", str(tmp_path / "demo"), "--quiet"], capsys)
+    rc, out, err = run_cli(["demo", "--out", str(tmp_path / "demo"), "--quality", "fast", "--quiet"], capsys)
     assert rc == 0, err
     names = sorted(p.name for p in (tmp_path / "demo").iterdir())
     assert names == ["info.txt", "traveling_minstrels_8s.evc", "traveling_minstrels_8s_decoded.wav",
