@@ -57,11 +57,13 @@ def test_near_silence_encodes_to_no_events() -> None:
 def test_pluck_is_found_at_its_time_and_pitch() -> None:
     at, f0 = 6000, 330.0
     es = encode(_pluck(f0, at, SR), SR, "abs", FAST)
-    assert 1 <= len(es) <= 6
-    loudest = int(np.argmax(es.vectors[:, INDEX["amp_db"]]))
-    assert abs(int(es.times[loudest]) - at) <= 0.05 * SR
-    f0_est = to_physical(es.vectors[loudest])[INDEX["f0_hz"]]
-    assert abs(1200 * np.log2(f0_est / f0)) < 50
+    assert 1 <= len(es) <= 12  # one pluck: a main event plus a few that fix the residual
+    phys = to_physical(es.vectors)
+    amp, f0s = phys[:, INDEX["amp_db"]], phys[:, INDEX["f0_hz"]]
+    near = np.abs(es.times - at) <= 0.05 * SR
+    in_tune = np.abs(1200 * np.log2(f0s / f0)) < 50
+    # a main event: on time, in tune, and within 3 dB of the loudest
+    assert np.any(near & in_tune & (amp >= amp.max() - 3.0))
 
 
 def test_eventset_metadata() -> None:
@@ -73,7 +75,7 @@ def test_eventset_metadata() -> None:
 
 
 def test_deterministic() -> None:
-    x = _pluck(220.0, 3000, SR // 2)
+    x = _pluck(220.0, 1000, SR // 4)
     a, b = encode(x, SR, "abs", FAST), encode(x, SR, "abs", FAST)
     assert a == b
 
