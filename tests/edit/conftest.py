@@ -50,8 +50,14 @@ def mixed() -> EventSet:
 
 
 @pytest.fixture(scope="session")
-def real() -> dict[str, Any]:
-    """The first 4 s of the example clip and its events from the real encoder (quality "fast")."""
+def real(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The first 4 s of the example clip and its events from the real encoder (quality "fast").
+
+    Encoded once per test session: pytest-xdist workers share the .evc through the session's
+    temporary folder (under a file lock), so the events are the ones a file holds.
+    """
+    from filelock import FileLock  # a dependency of torch
+
     from eventcodec.audio import load
     from eventcodec.codec import encode
     from eventcodec.encode import EncodeOptions, available
@@ -60,8 +66,13 @@ def real() -> dict[str, Any]:
         pytest.skip("the analysis-by-synthesis encoder is not registered")
     audio, _ = load(EXAMPLE)
     audio = audio[: round(REAL_SECONDS * SAMPLE_RATE)]
-    events = encode(audio, SAMPLE_RATE, "abs", EncodeOptions(quality="fast"))
-    return {"audio": audio, "events": events}
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every xdist worker
+    path = shared / "edit_real_fast_4s.evc"
+    with FileLock(str(path) + ".lock"):
+        if not path.exists():
+            events = encode(audio, SAMPLE_RATE, "abs", EncodeOptions(quality="fast"))
+            path.write_bytes(events.to_bytes())
+    return {"audio": audio, "events": EventSet.from_bytes(path.read_bytes())}
 
 
 @pytest.fixture(scope="session")

@@ -60,7 +60,7 @@ def test_deleting_bass_events_removes_low_energy_and_keeps_the_rest(real, real_d
     below_db = 10 * np.log10(_band_energy(y_rest, 20, 150) / _band_energy(real_decoded, 20, 150))
     above_db = 10 * np.log10(_band_energy(y_rest, 2000, 11025) / _band_energy(real_decoded, 2000, 11025))
     assert below_db < -6.0  # the bass is mostly gone
-    assert above_db > below_db + 6.0  # and the cut is selective: the top loses far less
+    assert above_db > -3.0  # while the top stays within 3 dB
 
 
 def test_gain_scales_the_decoded_audio(real, real_decoded):

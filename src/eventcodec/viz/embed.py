@@ -37,11 +37,15 @@ def tsne(vectors: np.ndarray, n_components: int, space: str = "controls", seed: 
     if n < MIN_TSNE_POINTS:
         return _unit_scale(_pca(x, n_components))
     from sklearn.manifold import TSNE
+    from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
     perplexity = min(MAX_PERPLEXITY, (n - 1) / 3.0)
     model = TSNE(n_components=n_components, perplexity=perplexity, init="pca", learning_rate="auto",
                  random_state=seed, method="barnes_hut" if n_components < 4 else "exact")
-    return _unit_scale(np.asarray(model.fit_transform(x), dtype=np.float64))
+    # one thread: a few hundred points need no more, and OpenMP spinning on a busy machine costs far more
+    with threadpool_limits(limits=1):
+        embedded = model.fit_transform(x)
+    return _unit_scale(np.asarray(embedded, dtype=np.float64))
 
 
 def rgb(vectors: np.ndarray, space: str = "controls", seed: int = 0) -> np.ndarray:
