@@ -158,3 +158,14 @@ def test_midi_export_reimports_with_the_right_notes_and_onsets(real, tmp_path):
 def test_bad_filter_on_real_set_is_a_clear_error(real):
     with pytest.raises(edit.FilterError, match="unknown name 'pitch'"):
         edit.keep(real["events"], "pitch > 3")
+
+
+def test_set_control_and_index_selection(real):
+    es = real["events"]
+    out = edit.set_control(es, "decay_s", 0.2, where=[0, 2])
+    np.testing.assert_allclose(physical(out, "decay_s")[[0, 2]], 0.2, rtol=1e-4)
+    np.testing.assert_array_equal(np.delete(out.vectors, [0, 2], axis=0), np.delete(es.vectors, [0, 2], axis=0))
+    assert _same_except(out, es, "decay_s")
+    kept = edit.keep(es, [1, 3])
+    np.testing.assert_array_equal(kept.times, es.times[[1, 3]])
+    assert len(edit.delete(es, [1, 3])) == len(es) - 2
