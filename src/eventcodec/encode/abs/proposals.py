@@ -85,16 +85,49 @@ def pick_onset(energy: np.ndarray, allowed: np.ndarray, explain_frames: int = EX
     return t
 
 
+def target_onsets(target: np.ndarray, fmax_hz: float = HARMONIC_FMAX_HZ) -> np.ndarray:
+    """Spectrogram onset frames of the window's audio by log spectral flux peak picking: (n,) int64, sorted.
+
+    Flux(t) = sum over bins below `fmax_hz` of max(0, log P(t) - log P(t-1)), P floored at 60 dB below the
+    window's peak bin; a frame is an onset when it is the largest within +-3 frames and above the local
+    median + half the mean flux. Log flux peaks as soon as the attack enters the leading edge of the
+    2048-sample window, about 6 frames before the window is centred on it; the frame returned is 2 after
+    the peak, on the same convention as `pick_peak` (the event frame is ONSET_LEAD = 4 frames later).
+    """
+    hi = int(fmax_hz / BIN_HZ)
+    p = target[:hi]
+    floor = max(float(p.max()), 1e-20) * 1e-6
+    logp = np.log10(p + floor)
+    flux = np.maximum(np.diff(logp, axis=1), 0.0).sum(axis=0)
+    flux = np.concatenate([[0.0], flux])
+    if flux.max() <= 0:
+        return np.zeros(0, np.int64)
+    from scipy.ndimage import maximum_filter1d, median_filter
+
+    local_max = maximum_filter1d(flux, 7) == flux
+    thresh = median_filter(flux, 51, mode="nearest") + 0.5 * flux.mean()
+    peaks = np.nonzero(local_max & (flux > thresh))[0]
+    return (peaks + 2).astype(np.int64)
+
+
+def snap_onset(onset: int, peak: int, onsets: np.ndarray, max_back: int = 80) -> int:
+    """The latest audio onset in [peak - max_back, onset + 2] (a sound starts at a note onset), else `onset`."""
+    if len(onsets) == 0:
+        return onset
+    ok = onsets[(onsets <= onset + 2) & (onsets >= peak - max_back)]
+    return int(ok.max()) if len(ok) else onset
+
+
 def pick_peak(residual: np.ndarray, weights: np.ndarray, allowed: np.ndarray, ahead_frames: int = 8,
-              suppressed: np.ndarray | None = None) -> tuple[int, int]:
-    """(spectrogram onset frame, bin) of the strongest partial-like track in the residual, or (-1, -1).
+              suppressed: np.ndarray | None = None, onsets: np.ndarray | None = None) -> tuple[int, int, int]:
+    """(spectrogram onset frame, bin, picked frame) of the strongest partial-like track, or (-1, -1, -1).
 
     The time-frequency cell with the most magnitude over the next `ahead_frames` frames is chosen; the
     onset is where that bin's track (+-1 bin) last rose to 30% of its peak (at most 16 frames back), so
     notes of a polyphonic texture get their own onsets instead of sharing the loudest one.
     """
     if not allowed.any():
-        return -1, -1
+        return -1, -1, -1
     mag = np.sqrt(np.maximum(residual, 0.0)) * weights[None]
     csum = np.concatenate([np.zeros((mag.shape[0], 1)), np.cumsum(mag, axis=1)], axis=1)
     idx = np.arange(mag.shape[1])
@@ -103,16 +136,19 @@ def pick_peak(residual: np.ndarray, weights: np.ndarray, allowed: np.ndarray, ah
     if suppressed is not None:
         ahead[suppressed] = -1.0
     ahead[:2] = -1.0  # DC and the lowest bin are not notes
-    b, t = np.unravel_index(int(np.argmax(ahead)), ahead.shape)
+    b_i, t_i = np.unravel_index(int(np.argmax(ahead)), ahead.shape)
+    b, t = int(b_i), int(t_i)
     if ahead[b, t] <= 0:
-        return -1, -1
+        return -1, -1, -1
     track = residual[max(b - 1, 0) : b + 2].sum(axis=0)
     peak = t + int(np.argmax(track[t : t + ahead_frames]))
     level = track[peak]
     onset = peak
     while onset > 0 and peak - onset < 16 and track[onset - 1] >= 0.3 * level and allowed[onset - 1]:
         onset -= 1
-    return int(onset), int(b)
+    if onsets is not None:
+        onset = snap_onset(onset, peak, onsets)
+    return int(onset), int(b), int(t)
 
 
 def _interp(spec: np.ndarray, f_hz: np.ndarray) -> np.ndarray:
@@ -193,6 +229,8 @@ def estimate_envelope(level: np.ndarray, start_frame: int, max_frames: int = 400
         return Envelope(start_frame, 0.01, 0.3)
     search = min(len(seg), 8)
     p = int(np.argmax(seg[:search]))
+    if seg[p] <= 0:
+        return Envelope(start_frame, 0.01, 0.3)
     db = 10 * np.log10(seg[p:] + seg[p] * 1e-9) - 10 * np.log10(seg[p])
     db = np.convolve(db, np.ones(3) / 3, mode="same") if len(db) >= 3 else db
     db = np.minimum.accumulate(db + 1.0) - 1.0  # a later sound must not extend this one

@@ -16,7 +16,7 @@ import torch
 from eventcodec.controls import INDEX, to_physical
 from eventcodec.encode.abs.candidates import REFERENCE_AMP_DB, propose
 from eventcodec.encode.abs.joint import refit_gains
-from eventcodec.encode.abs.proposals import pick_peak
+from eventcodec.encode.abs.proposals import pick_peak, target_onsets
 from eventcodec.encode.abs.refine import refine_winner
 from eventcodec.encode.abs.settings import AbsSettings
 from eventcodec.encode.abs.spectra import PAD_FRAMES
@@ -139,6 +139,7 @@ def pursue(target: np.ndarray, base: np.ndarray, weights: np.ndarray, commit_fra
     residual = base.copy()
     tabu = np.zeros(n_frames, bool)
     suppressed = np.zeros(base.shape, bool)
+    onsets = target_onsets(target)
     tries: dict[tuple[int, int], int] = {}
     for _round in range(max(1, settings.joint_rounds)):
         misses = 0
@@ -149,23 +150,26 @@ def pursue(target: np.ndarray, base: np.ndarray, weights: np.ndarray, commit_fra
                 break
             allowed = ~tabu
             allowed[commit_frames:] = False
-            onset, peak_bin = pick_peak(residual, weights, allowed, suppressed=suppressed)
+            onset, peak_bin, picked = pick_peak(residual, weights, allowed, suppressed=suppressed, onsets=onsets)
             if onset < 0:
                 break
-            key = (onset // 4, peak_bin // 3)
+            cell = (slice(max(peak_bin - 2, 0), peak_bin + 3), slice(max(picked - 4, 0), picked + 12))
+            key = (picked // 4, peak_bin // 3)
             tries[key] = tries.get(key, 0) + 1
             if tries[key] >= MAX_TRIES:  # the same spot keeps coming back: stop looking there
-                suppressed[max(peak_bin - 2, 0) : peak_bin + 3, max(onset - 4, 0) : onset + 12] = True
+                suppressed[cell] = True
             prop = propose(residual, onset, settings.n_candidates, peak_bin)
             with torch.no_grad():
                 models = expected_power(torch.from_numpy(prop.vectors), score_frames)[0].numpy()
             first = prop.onset_frames - PAD_FRAMES
             mag = np.sqrt(residual)
             gains, scales = score(residual, weights, models, first)
+            gains = np.nan_to_num(gains, nan=0.0)
             b = int(np.argmax(gains))
             removed = explained_power(residual, weights, models[b] * scales[b], int(first[b]))
-            if not stop.worth_it(removed, base, weights):
+            if not np.isfinite(removed) or not stop.worth_it(removed, base, weights):
                 tabu[max(0, onset - TABU_FRAMES) : onset + TABU_FRAMES + 1] = True
+                suppressed[cell] = True
                 misses += 1
                 continue
             frame = int(prop.onset_frames[b])
