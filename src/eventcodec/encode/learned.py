@@ -21,7 +21,6 @@ import torch
 from tqdm import tqdm
 
 from eventcodec.encode import EncodeOptions
-from eventcodec.errors import EventCodecError
 from eventcodec.types import SAMPLE_RATE, VECTOR_SIZE, EventSet
 
 
@@ -56,18 +55,20 @@ def encode_blocks(
 ) -> EventSet:
     """Encode mono 22050 Hz blocks with the model named by `options.checkpoint` (path or hash).
 
+    Without a checkpoint, the model shipped with the package (`SHIPPED_MODEL_HASH`) is used.
+
     Raises:
-        EventCodecError: no checkpoint given, or it cannot be found or read.
+        EventCodecError: the checkpoint cannot be found or read.
     """
+    from eventcodec.model.checkpoint import SHIPPED_MODEL_HASH
     from eventcodec.model.load import load_model
     from eventcodec.model.loss import frame_weights, weighted_l1
     from eventcodec.model.schedule import delay
     from eventcodec.synth import event_seeds, render
 
-    if not options.checkpoint:
-        raise EventCodecError("the learned encoder needs a checkpoint (--checkpoint PATH or model hash)")
-    model, digest = load_model(options.checkpoint)
-    _ensure_findable(options.checkpoint, digest)
+    checkpoint = options.checkpoint or SHIPPED_MODEL_HASH
+    model, digest = load_model(checkpoint)
+    _ensure_findable(checkpoint, digest)
     cfg = model.cfg
     window, hop = cfg.n_samples, cfg.n_samples // 2
     max_events = cfg.n_events

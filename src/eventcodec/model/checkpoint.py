@@ -155,6 +155,11 @@ def load_checkpoint(folder: str | os.PathLike[str], with_state: bool = True) -> 
     return ckpt
 
 
+# The model shipped in the wheel (configs/tiny.toml trained on CPU; see docs/model.md): the learned
+# encoder's default when no checkpoint is named, as a codec ships its weights.
+SHIPPED_MODEL_HASH = "fef6ebe53eac0463"
+
+
 def search_dirs() -> list[Path]:
     """Folders searched for checkpoints by hash: the package's shipped models, then the user's."""
     user = os.environ.get("EVENTCODEC_MODELS") or str(Path.home() / ".cache" / "eventcodec" / "models")
