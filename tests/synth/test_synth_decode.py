@@ -106,3 +106,14 @@ def test_explain_returns_every_stage_of_one_event():
     assert all(s.shape == (n,) and s.dtype == np.float32 for s in st.values())
     ev = EventSet(np.array([1000]), v[None], n_samples=1000 + n)
     np.testing.assert_allclose(decode(ev)[1000:], st["output"], atol=2e-3 * np.abs(st["output"]).max())
+
+
+def test_explain_starts_at_the_onset_of_a_negative_shift():
+    v = default_unit_vector()
+    v[INDEX["click_mix"]], v[INDEX["shift_samples"]] = 1.0, 28 / 256  # a click 100 samples before the event time
+    st = explain(v, time_samples=1000)
+    n = audible_length(v[None])[0] + 100
+    assert all(s.shape == (n,) for s in st.values())
+    ev = EventSet(np.array([1000]), v[None], n_samples=900 + n)
+    np.testing.assert_allclose(decode(ev)[900:], st["output"], atol=2e-3 * np.abs(st["output"]).max())
+    assert np.abs(st["output"][:100]).max() == np.abs(st["output"]).max()

@@ -5,6 +5,8 @@ import torch
 from eventcodec.controls import INDEX, NAMES, default_unit_vector
 from eventcodec.errors import ControlError
 from eventcodec.synth import event_seeds, render, render_stages, validate_controls
+from eventcodec.synth.length import onset_lead
+from eventcodec.synth.render import STAGES
 
 
 @pytest.fixture(autouse=True)
@@ -70,6 +72,27 @@ def test_stages_compose_into_the_output():
     torch.testing.assert_close(s["output"], render(v, 8000), atol=1e-6, rtol=0)
     assert s["body"].abs().max() == pytest.approx(10 ** (-30 / 20), rel=1e-5)
 
+
+
+def test_stages_output_is_render_for_negative_shifts_with_and_without_rooms():
+    v = _vectors(6, seed=4)
+    v[:, INDEX["shift_samples"]] = [0.0, 0.05, 0.25, 0.5, 0.61, 1.0]  # -128, -115.2, -64, 0, +28.2, +128 samples
+    wet = torch.from_numpy(v.copy())
+    wet[:, INDEX["room_wet"]] = torch.linspace(0.1, 0.7, 6)
+    for batch in (torch.from_numpy(v), wet):  # render takes a dry shortcut when no event has a room
+        torch.testing.assert_close(render_stages(batch, 3000)["output"], render(batch, 3000), atol=1e-6, rtol=0)
+
+
+def test_lead_samples_start_the_stages_at_a_negative_shifts_onset():
+    v = torch.from_numpy(np.stack([_with(click_mix=1.0, tonal_mix=0.0, shift_samples=28 / 256)]))  # -100 samples
+    assert onset_lead(v.numpy()).tolist() == [100]
+    from_time, from_onset = render_stages(v, 2000), render_stages(v, 2000, lead_samples=100)
+    for name in STAGES:
+        torch.testing.assert_close(from_onset[name][..., 100:], from_time[name][..., :1900], atol=1e-7, rtol=0)
+    y = from_onset["output"][0].abs()
+    assert y[:100].max() == y.max()  # the click is before the event time: the default crop loses it
+    with pytest.raises(ControlError, match="lead_samples"):
+        render_stages(v, 100, lead_samples=129)
 
 def test_a_render_does_not_depend_on_its_length():
     v = torch.from_numpy(np.stack([_with(attack_s=0.1, room_wet=0.5, room_id=2 / 7)]))

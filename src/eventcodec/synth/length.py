@@ -64,3 +64,17 @@ def audible_length(
     n = np.ceil(t * sample_rate) + np.where(col("room_wet") > 0, lengths[idx], 0)
     n = n + np.maximum(col("shift_samples"), 0.0)
     return np.maximum(np.ceil(n), MIN_SAMPLES).astype(np.int64)
+
+
+def onset_lead(vectors: np.ndarray) -> np.ndarray:
+    """Samples (int64, (n_events,)) by which a negative fine shift moves each onset before the event time.
+
+    ceil(-shift_samples) for a negative shift, else 0; at most PRE_ROLL. Renders that should start at the
+    onset (`explain`, `render-event`) begin this many samples before the event time.
+
+    Args:
+        vectors: (n_events, 32) normalised controls (or (32,): a scalar array).
+    """
+    shift = to_physical(np.asarray(vectors, dtype=np.float64))[..., INDEX["shift_samples"]]
+    # float32 controls put a whole-sample shift a hair off the integer: do not add a sample of silence for it
+    return np.ceil(np.maximum(-shift, 0.0) - 1e-3).astype(np.int64)

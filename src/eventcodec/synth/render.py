@@ -168,20 +168,25 @@ def render_stages(
     n_samples: int,
     seeds: torch.Tensor | None = None,
     rooms: tuple[str, ...] = ROOM_NAMES,
+    lead_samples: int = 0,
 ) -> dict[str, torch.Tensor]:
     """Every stage of the chain, each (..., n_events, n_samples), at the event's final level.
 
     Keys: "impulse" (excitation), "resonance" (block 1: dry/resonance mix with the A->B morph),
     "body" (block 2 = the dry signal, peak 10^(amp_db/20)), "room" (dry * IR, the wet signal alone),
-    "output" ((1 - room_wet) body + room_wet room). All include the fine shift.
+    "output" ((1 - room_wet) body + room_wet room, equal to `render`). All include the fine shift.
 
     Args:
         controls: (..., n_events, 32) normalised controls.
         n_samples: length of each render.
         seeds: (..., n_events) int64 noise seeds; None derives them from the `seed` control alone.
         rooms: names or paths of the room bank that `room_id` indexes (default the 8 shipped rooms).
+        lead_samples: start this many samples (0..PRE_ROLL) before the event time, so the onset of a
+            negative fine shift is kept (`length.onset_lead`); 0 starts at the event time, as `render`.
     """
-    flat, seeds_flat, lead = _prepare(controls, n_samples, seeds)
+    if not 0 <= lead_samples <= PRE_ROLL:
+        raise ControlError(f"lead_samples must be 0..{PRE_ROLL}, got {lead_samples}")
+    flat, seeds_flat, batch_shape = _prepare(controls, n_samples, seeds)
     p = unpack(flat)
     n = n_samples + PRE_ROLL
     out = render_dry(p, seeds_flat, n, pre_roll=PRE_ROLL, stages=True)
@@ -191,7 +196,8 @@ def render_stages(
     room_spec, mixed = apply_room(torch.fft.rfft(out["body"], n=n_fft), ir_spec, p["room_wet"])
     out["room"] = torch.fft.irfft(room_spec, n=n_fft)[:, :n]
     out["output"] = torch.fft.irfft(mixed, n=n_fft)[:, :n]
-    return {k: out[k][:, PRE_ROLL:].reshape(*lead, n_samples) for k in STAGES}
+    start = PRE_ROLL - lead_samples
+    return {k: out[k][:, start : start + n_samples].reshape(*batch_shape, n_samples) for k in STAGES}
 
 
 def render(

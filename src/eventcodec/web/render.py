@@ -41,29 +41,39 @@ def event_length(events: EventSet, index: int) -> int:
     return int(min(max(n, 256), round(MAX_EVENT_S * events.sample_rate)))
 
 
+def onset_lead(events: EventSet, index: int) -> int:
+    """Samples before its time where one event's onset lies (a negative fine shift), not before the file start."""
+    from eventcodec.synth.length import onset_lead as shift_lead
+
+    _check(events, index)
+    return min(int(shift_lead(events.vectors[index : index + 1])[0]), int(events.times[index]))
+
+
 def single_event(events: EventSet, index: int) -> np.ndarray:
-    """One event alone, from its onset, as `decode` renders it: (n,) float32."""
+    """One event alone, from its onset (`onset_lead` before its time), as `decode` renders it: (n,) float32."""
     from eventcodec.codec import decode
 
-    n = event_length(events, index)
+    lead = onset_lead(events, index)
+    n = event_length(events, index) + lead
     one = events.select(np.array([index]))
-    start = int(one.times[0])
+    start = int(one.times[0]) - lead
     return decode(one.replace(n_samples=max(one.n_samples, start + n)), start_sample=start, n_samples=n)
 
 
 def stages(events: EventSet, index: int) -> dict[str, np.ndarray]:
-    """The decoder stages of one event (Fig. 5), with the noise seed `decode` uses: name -> (n,) float32."""
+    """The decoder stages of one event (Fig. 5) from its onset, with the seed `decode` uses: name -> (n,) float32."""
     import torch
 
     from eventcodec.synth import event_seeds, render_stages
 
     if events.space != "controls":
         raise EventCodecError("decoder stages need an event set in the controls space")
-    n = event_length(events, index)
+    lead = onset_lead(events, index)
+    n = event_length(events, index) + lead
     vectors = events.vectors[index : index + 1]
     seeds = torch.as_tensor(event_seeds(events.times[index : index + 1], vectors))
     with torch.no_grad():
-        out = render_stages(torch.as_tensor(vectors), n, seeds)
+        out = render_stages(torch.as_tensor(vectors), n, seeds, lead_samples=lead)
     return {str(k): v.reshape(-1).numpy().astype(np.float32) for k, v in out.items()}
 
 
