@@ -17,8 +17,8 @@ import pytest
 import soundfile as sf
 from fastapi.testclient import TestClient
 
-from eventcodec.web.app import STATIC, create_app
-from eventcodec.web.security import CSP, Limits, display_name, is_id, new_id, sniff_audio
+from eventcodec.web.app import LOOPBACK_HOSTS, STATIC, create_app
+from eventcodec.web.security import CSP, Limits, allowed_host_names, display_name, host_of, is_id, new_id, sniff_audio
 
 TEST_LIMITS = Limits(max_upload_bytes=2 * 2**20, max_duration_s=12.0, unwatched_grace_s=2.0)
 
@@ -182,3 +182,25 @@ def test_foreign_host_headers_are_refused(app_client: TestClient) -> None:
     assert app_client.post("/api/sessions", headers={"host": "evil.example"}).status_code == 400
     assert app_client.get("/", headers={"host": "evil.example:8765"}).status_code == 400
     assert app_client.get("/", headers={"host": "localhost:8765"}).status_code == 200
+
+
+@pytest.mark.parametrize("host", ["[::1]", "[::1]:8000", "[0:0::1]:8765", "localhost:8000", "LOCALHOST",
+                                  "127.0.0.1:8000", "127.0.0.1"])
+def test_loopback_hosts_are_served_on_any_port(app_client: TestClient, host: str) -> None:
+    assert app_client.get("/", headers={"host": host}).status_code == 200
+
+
+@pytest.mark.parametrize("host", ["evil.com", "evil.com:8000", "[::2]:8000", "::1", "[::1", "[::1]evil",
+                                  "[::1]:80:80", "localhost.evil.com", "127.0.0.1.evil.com:8000", "[evil.com]"])
+def test_other_and_malformed_hosts_are_refused(app_client: TestClient, host: str) -> None:
+    assert app_client.get("/", headers={"host": host}).status_code == 400
+    assert host_of(host) not in allowed_host_names(LOOPBACK_HOSTS)
+
+
+def test_an_ipv6_bind_address_is_served_with_brackets_and_a_port() -> None:
+    """`studio --host 2001:db8::1` allows the address it binds, which browsers write "[2001:db8::1]:PORT"."""
+    app = create_app(TEST_LIMITS, allowed_hosts=[*LOOPBACK_HOSTS, "2001:db8::1"])
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        assert client.get("/", headers={"host": "[2001:db8::1]:8765"}).status_code == 200
+        assert client.get("/", headers={"host": "[2001:db8::2]:8765"}).status_code == 400
+    assert host_of("[2001:DB8:0::1]:80") == "[2001:db8::1]" and host_of("a:b:c") is None

@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
     hosts = list(LOOPBACK_HOSTS) + ([] if args.host in ("127.0.0.1", "localhost") else [args.host])
     app = create_app(limits, encoder=args.encoder,
                      allowed_hosts=["*"] if args.host in ("0.0.0.0", "::") else hosts)
-    print(f"eventcodec studio on http://{args.host}:{args.port}/  (Ctrl+C stops it)", file=sys.stderr)
+    url_host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address is bracketed in URLs
+    print(f"eventcodec studio on http://{url_host}:{args.port}/  (Ctrl+C stops it)", file=sys.stderr)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning" if args.quiet else "info",
                     server_header=False, timeout_graceful_shutdown=3)

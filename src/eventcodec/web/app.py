@@ -12,13 +12,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from eventcodec.errors import EventCodecError
 from eventcodec.types import EventSet
 from eventcodec.web.jobs import BusyError, Job, JobManager
-from eventcodec.web.security import SECURITY_HEADERS, Limits
+from eventcodec.web.security import SECURITY_HEADERS, Limits, allowed_host_names, host_of
 from eventcodec.web.sessions import NotFoundError, SessionStore
 from eventcodec.web.uploads import DroppedError, TooLargeError
 
@@ -82,6 +81,30 @@ class BodyLimit:
         await self.app(scope, receive, send)
 
 
+class HostCheck:
+    """ASGI middleware refusing a Host header outside `allowed_hosts` (any port; "*" allows any): 400.
+
+    This stops DNS-rebinding pages. It parses the header itself (`security.host_of`): starlette's
+    TrustedHostMiddleware cut "[::1]:8000" at its first ':' before version 1.x, so IPv6 hosts failed.
+    """
+
+    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str]) -> None:
+        self.app = app
+        self.allow_any = "*" in allowed_hosts
+        self.allowed = allowed_host_names(allowed_hosts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and not self.allow_any:
+            hosts = [v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"host"]
+            if len(hosts) != 1 or host_of(hosts[0]) not in self.allowed:
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                else:
+                    await _error(400, "invalid Host header")(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 class SecurityHeaders:
     """ASGI middleware adding the strict CSP and friends to every HTTP response."""
 
@@ -115,8 +138,8 @@ def create_app(limits: Limits | None = None, encoder: str = "abs", example: Path
         limits: upload/duration/session/job limits.
         encoder: name of the registered encoder to use ("abs").
         example: an audio file offered as the shipped example (None or missing: no example button).
-        allowed_hosts: Host header values served (others get 400), which stops DNS-rebinding pages
-            from talking to a studio on 127.0.0.1; "*" serves any.
+        allowed_hosts: hosts served, any port (IPv6 with or without brackets; others get 400), which
+            stops DNS-rebinding pages from talking to a studio on 127.0.0.1; "*" serves any.
     """
     from eventcodec.web.api import router
 
@@ -170,7 +193,7 @@ def create_app(limits: Limits | None = None, encoder: str = "abs", example: Path
     app.include_router(router)
     app.mount("/", StaticFiles(directory=STATIC, html=True), name="static")
     app.add_middleware(BodyLimit, upload_bytes=studio.limits.max_upload_bytes)
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
+    app.add_middleware(HostCheck, allowed_hosts=list(allowed_hosts))
     app.add_middleware(SecurityHeaders)
     return app
 

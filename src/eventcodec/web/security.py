@@ -6,8 +6,10 @@ beyond validating them.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # No inline script or style, nothing from another origin; audio and images only from us (or blobs we made).
@@ -27,6 +29,8 @@ SECURITY_HEADERS: dict[str, str] = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Cache-Control": "no-store",
 }
+
+_HOST_RE = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9.-]+))(?::[0-9]{1,5})?")
 
 ID_BYTES = 18  # 144 random bits: ids are capabilities, so they must be unguessable
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{24}$")
@@ -97,3 +101,27 @@ def display_name(filename: str, max_chars: int = 80) -> str:
     stem = base.rsplit(".", 1)[0] if "." in base else base
     clean = re.sub(r"[^A-Za-z0-9._ -]+", "_", stem).strip(" ._")
     return clean[:max_chars] or "audio"
+
+
+def host_of(header: str) -> str | None:
+    """The host a Host header names, without its port: lower-case, IPv6 literals bracketed and compressed.
+
+    "[::1]:8000" -> "[::1]", "LocalHost:8765" -> "localhost"; None for a malformed header ("[::1",
+    "::1" without brackets, "a:b:c").
+    """
+    m = _HOST_RE.fullmatch(header)
+    if m is None:
+        return None
+    if m["ipv6"] is None:
+        return m["name"].lower()
+    try:
+        return f"[{ipaddress.IPv6Address(m['ipv6']).compressed}]"
+    except ValueError:
+        return None
+
+
+def allowed_host_names(hosts: Iterable[str]) -> frozenset[str]:
+    """Allow-list entries in `host_of` form; an IPv6 address may be given with or without brackets."""
+    # "--host ::1" binds an address that a browser writes "[::1]" in its Host header
+    names = (host_of(f"[{h}]" if ":" in h and not h.startswith("[") else h) for h in hosts)
+    return frozenset(n for n in names if n is not None)
