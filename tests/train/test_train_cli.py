@@ -33,3 +33,24 @@ def test_train_two_steps_from_the_cli(tmp_path, capsys):
     assert "trained 2 steps" in err and "exported to" in err
     exported = next((tmp_path / "models").iterdir())
     assert sorted(p.name for p in exported.iterdir()) == ["checkpoint.json", "model.safetensors"]
+
+
+def test_an_existing_run_is_never_overwritten_without_resume(tmp_path, capsys):
+    run, data = tmp_path / "run", tmp_path / "data"
+    data.mkdir()
+    (run / "checkpoint").mkdir(parents=True)
+    (run / "checkpoint" / "checkpoint.json").write_text("{}")
+    argv = ["train", "--config", "tiny", "--data", str(data), "--out", str(run)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "already holds a training run" in err[0] and "--resume" in err[0]
+    assert (run / "checkpoint" / "checkpoint.json").read_text() == "{}"
+    assert main([*argv, "--resume"]) == 2  # let through: it stops later, at the empty data folder
+    assert "no audio files" in capsys.readouterr().err
+    log_only = tmp_path / "log_only"
+    log_only.mkdir()
+    (log_only / "log.jsonl").write_text("")
+    assert main(["train", "--config", "tiny", "--data", str(data), "--out", str(log_only)]) == 2
+    assert "already holds a training run" in capsys.readouterr().err
+    assert main(["train", "--config", "tiny", "--data", str(data), "--out", str(tmp_path / "new")]) == 2
+    assert "no audio files" in capsys.readouterr().err  # a new (or empty) folder is fine

@@ -14,7 +14,8 @@ def register(sub: Any) -> None:
                        "(MusicNet's train_data/*.wav layout or any audio files). Run under torchrun for DDP.")
     p.add_argument("--config", default="tiny", help="preset name (tiny, paper) or a .toml file (default tiny)")
     p.add_argument("--data", type=Path, help="folder of audio files")
-    p.add_argument("--out", type=Path, default=Path("runs/train"), help="run folder (log, samples, checkpoint)")
+    p.add_argument("--out", type=Path, default=Path("runs/train"),
+                   help="run folder (log, samples, checkpoint); one that holds a run needs --resume")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")
     p.add_argument("--max-steps", type=int, help="stop after this many steps")
     p.add_argument("--max-minutes", type=float, help="stop after this many minutes")
@@ -39,6 +40,18 @@ def _overrides(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     return {"train": train}
 
 
+def check_out(out: Path, resume: bool) -> None:
+    """Refuse to start a new run in a folder that holds one (its log and checkpoint would be clobbered).
+
+    Raises:
+        EventCodecError: `out` has a checkpoint or a log and `resume` is False.
+    """
+    from eventcodec.errors import EventCodecError
+
+    if not resume and ((out / "checkpoint").exists() or (out / "log.jsonl").exists()):
+        raise EventCodecError(f"{out} already holds a training run: pass --resume to continue it, or another --out")
+
+
 def run(args: argparse.Namespace) -> int:
     from eventcodec.errors import EventCodecError
     from eventcodec.model.config import load_config
@@ -51,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.data is None:
         raise EventCodecError("--data DIR is required to train")
+    check_out(args.out, args.resume)
     import torch
 
     from eventcodec.model.checkpoint import export_model
