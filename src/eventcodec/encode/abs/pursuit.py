@@ -119,6 +119,27 @@ def with_gain(vector: np.ndarray, power_gain: float) -> tuple[np.ndarray, float]
     return v, float(10 ** ((new - amp) / 10))
 
 
+def spectral_weights(target: np.ndarray, weights: np.ndarray, gamma: float, floor_db: float = -50.0) -> np.ndarray:
+    """Per-bin weights (1025,) that whiten the window's long-term spectrum: 1 / envelope**gamma.
+
+    The envelope is the frame-weighted mean power per bin, pooled in log-frequency bands (so single
+    partials are not flattened away); bands more than `floor_db` below the loudest are not boosted
+    further. Normalised so the weighted target keeps the target's total energy.
+    """
+    from eventcodec.encode.abs.joint import band_matrix
+
+    if gamma <= 0:
+        return np.ones(target.shape[0], np.float32)
+    pool = band_matrix(target.shape[0])
+    mean = (target * weights[None]).sum(axis=1) / max(float(weights.sum()), 1e-9)
+    band = (pool @ mean) / np.maximum(pool.sum(axis=1), 1.0)
+    env = pool.T @ band
+    env = np.maximum(env, env.max() * 10 ** (floor_db / 10) + 1e-20)
+    w = env ** -gamma
+    total = float((mean * weights.sum()).sum())
+    return (w * total / max(float((w * mean * weights.sum()).sum()), 1e-30)).astype(np.float32)
+
+
 def pursue(target: np.ndarray, base: np.ndarray, weights: np.ndarray, commit_frames: int, max_events: int,
            settings: AbsSettings, stop: StopRule) -> list[Found]:
     """Find up to `max_events` events starting before `commit_frames` that explain `base`.
@@ -132,6 +153,15 @@ def pursue(target: np.ndarray, base: np.ndarray, weights: np.ndarray, commit_fra
         settings: search settings.
         stop: audibility / diminishing-returns rule.
     """
+    wbin = spectral_weights(target, weights, settings.whiten)[:, None]
+    found = _pursue(target * wbin, base * wbin, wbin, weights, commit_frames, max_events, settings, stop)
+    for ev in found:
+        ev.power = ev.power / wbin
+    return found
+
+
+def _pursue(target: np.ndarray, base: np.ndarray, wbin: np.ndarray, weights: np.ndarray, commit_frames: int,
+            max_events: int, settings: AbsSettings, stop: StopRule) -> list[Found]:
     n_frames = base.shape[1]
     score_frames = int(settings.score_max_s * SAMPLE_RATE / 256) + PAD_FRAMES
     cap = n_frames + 512
@@ -160,9 +190,9 @@ def pursue(target: np.ndarray, base: np.ndarray, weights: np.ndarray, commit_fra
                 suppressed[cell] = True
             prop = propose(residual, onset, settings.n_candidates, peak_bin)
             with torch.no_grad():
-                models = expected_power(torch.from_numpy(prop.vectors), score_frames)[0].numpy()
+                models = expected_power(torch.from_numpy(prop.vectors), score_frames)[0].numpy() * wbin[None]
             first = prop.onset_frames - PAD_FRAMES
-            mag = np.sqrt(residual)
+            mag = np.sqrt(residual / wbin)  # refinement fits the unweighted spectrum
             gains, scales = score(residual, weights, models, first)
             gains = np.nan_to_num(gains, nan=0.0)
             b = int(np.argmax(gains))
@@ -180,7 +210,7 @@ def pursue(target: np.ndarray, base: np.ndarray, weights: np.ndarray, commit_fra
                                        settings.refine_steps, settings.refine_lr)
             n_ev = event_frames(vector, cap)
             with torch.no_grad():
-                full = expected_power(torch.from_numpy(vector[None]), n_ev)[0][0].numpy()
+                full = expected_power(torch.from_numpy(vector[None]), n_ev)[0][0].numpy() * wbin
             _, scale = score(residual, weights, full[None], np.array([frame - PAD_FRAMES]))
             vector, applied = with_gain(vector, float(scale[0]))
             full = full * applied
