@@ -111,3 +111,27 @@ def test_bench_end_to_end_with_opus(tiny_corpus: Path, tmp_path: Path):
     (out / "table.md").unlink()
     assert main(["bench", "--out", str(out), "--report-only", "-q"]) == 0
     assert (out / "table.md").read_text() == table
+
+
+def test_shards_cover_the_clips_and_merge_into_one_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    root = tmp_path / "corpus"
+    root.mkdir()
+    for i in range(3):
+        _clip(root / f"clip{i}.wav", seed=i, seconds=1.0)
+    outs = [tmp_path / f"s{i}" for i in (1, 2)]
+    for i, out in enumerate(outs, start=1):
+        assert main(["bench", "--corpus", str(root), "--systems", "anchor:*", "--shard", f"{i}/2", "--out", str(out),
+                     "--no-visqol", "-q"]) == 0
+    shard_clips = [{r["clip"] for r in json.loads((o / "results.json").read_text())["rows"]} for o in outs]
+    assert shard_clips == [{"clip0", "clip2"}, {"clip1"}]
+    merged = tmp_path / "all"
+    assert main(["bench", "--out", str(merged), "--report-only", "--merge", *map(str, outs), "-q"]) == 0
+    data = json.loads((merged / "results.json").read_text())
+    assert {r["clip"] for r in data["rows"]} == {"clip0", "clip1", "clip2"}
+    assert "--shard 1/2" in data["meta"]["command"] and "--shard 2/2" in data["meta"]["command"]
+    assert "3 clips" in (merged / "table.md").read_text()
+    capsys.readouterr()
+    assert main(["bench", "--out", str(outs[0]), "--report-only", "--merge", *map(str, outs), "-q"]) != 0
+    assert "not one of the --merge folders" in capsys.readouterr().err
+    assert main(["bench", "--corpus", str(root), "--shard", "2of3", "--out", str(tmp_path / "x"), "-q"]) != 0
+    assert "I/N" in capsys.readouterr().err

@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--quick", action="store_true",
                    help=f"{QUICK_CLIPS} dev clips cut to {QUICK_SECONDS:g} s and a few systems: a check in minutes")
     p.add_argument("--clips", type=int, default=None, metavar="N", help="only the first N clips")
+    p.add_argument("--shard", default=None, metavar="I/N",
+                   help="run every N-th clip from the I-th (1-based) of the selection, e.g. on N machines or cores; "
+                        "combine the shards' folders with --report-only --merge")
     p.add_argument("--max-seconds", type=float, default=None, metavar="S", help="cut each clip to its first S s")
     p.add_argument("--timeout", type=float, default=900.0, metavar="S",
                    help="limit per encode/decode process in seconds (default 900); past it the run is failed")
@@ -39,6 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--list-systems", action="store_true", help="print the system names and exit")
     p.add_argument("--report-only", action="store_true",
                    help="rebuild table.md and rd.png from OUT/results.json (e.g. of an interrupted run) and exit")
+    p.add_argument("--merge", nargs="+", type=Path, default=None, metavar="DIR",
+                   help="with --report-only: combine the results.json of these runs (e.g. shards) into OUT")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_bench)
 
@@ -55,6 +60,8 @@ def _command_line(args: argparse.Namespace) -> str:
     for flag, value in (("--clips", args.clips), ("--max-seconds", args.max_seconds)):
         if value is not None:
             parts += [flag, f"{value:g}"]
+    if args.shard:
+        parts += ["--shard", args.shard]
     parts += ["--timeout", f"{args.timeout:g}"]
     parts += ["--no-visqol"] if args.no_visqol else []
     return " ".join(shlex.quote(p) for p in parts)
@@ -70,8 +77,10 @@ def _bench(args: argparse.Namespace) -> int:
     if args.list_systems:
         print("\n".join(s.name for s in select_systems(None)))
         return 0
+    if args.merge and not args.report_only:
+        raise EventCodecError("--merge goes with --report-only")
     if args.report_only:
-        return _report_only(args.out, args.quiet)
+        return _report_only(args.out, args.quiet, args.merge)
     patterns = args.systems or (list(QUICK_SYSTEMS) if args.quick else None)
     systems = select_systems(patterns)
     clips = load_corpus(args.corpus, args.split or ("dev" if args.quick else "test"))
@@ -80,6 +89,11 @@ def _bench(args: argparse.Namespace) -> int:
         if n_clips < 1:
             raise EventCodecError(f"--clips must be >= 1, got {n_clips}")
         clips = clips[:n_clips]
+    if args.shard:
+        index, count = parse_shard(args.shard)
+        clips = clips[index - 1 :: count]
+        if not clips:
+            raise EventCodecError(f"shard {args.shard} holds no clip")
     max_s = args.max_seconds if args.max_seconds is not None else (QUICK_SECONDS if args.quick else None)
     if max_s is not None and not max_s > 0:
         raise EventCodecError(f"--max-seconds must be > 0, got {max_s}")
@@ -111,18 +125,59 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_only(out: Path, quiet: bool) -> int:
+def parse_shard(text: str) -> tuple[int, int]:
+    """"I/N" -> (I, N) with 1 <= I <= N.
+
+    Raises:
+        EventCodecError: anything else.
+    """
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise EventCodecError(f"--shard must look like I/N (e.g. 1/2), got {text!r}") from None
+    if not 1 <= i <= n:
+        raise EventCodecError(f"--shard {text}: need 1 <= I <= N")
+    return i, n
+
+
+def _read_results(folder: Path) -> tuple[list[Any], dict[str, Any]]:
     import json
 
     from eventcodec.bench.run import Row
 
-    path = out / "results.json"
+    path = folder / "results.json"
     try:
         data = json.loads(path.read_text())
-        rows = [Row(**r) for r in data["rows"]]
-        meta = data["meta"]
+        return [Row(**r) for r in data["rows"]], data["meta"]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise EventCodecError(f"cannot read benchmark results {path}: {e}") from None
+
+
+def merge_meta(metas: list[dict[str, Any]]) -> dict[str, Any]:
+    """One run's metadata for several (shards of one benchmark): their clips, systems and commands together."""
+    meta = dict(metas[0])
+    meta["clips"] = [c for m in metas for c in m.get("clips", [])]
+    meta["systems"] = list(dict.fromkeys(s for m in metas for s in m.get("systems", [])))
+    meta["command"] = " ; ".join(m["command"] for m in metas)
+    if all("wall_s" in m for m in metas):
+        meta["wall_s"] = max(m["wall_s"] for m in metas)  # shards run side by side
+    meta["merged_from"] = len(metas)
+    return meta
+
+
+def _report_only(out: Path, quiet: bool, merge: list[Path] | None = None) -> int:
+    from eventcodec.bench.report import write_rows
+
+    path = out / "results.json"
+    if merge:
+        if any(d.resolve() == out.resolve() for d in merge):
+            raise EventCodecError("--out must be a new folder, not one of the --merge folders")
+        parts = [_read_results(d) for d in merge]
+        rows, meta = [r for rs, _ in parts for r in rs], merge_meta([m for _, m in parts])
+        out.mkdir(parents=True, exist_ok=True)
+        write_rows(out, rows, meta)
+    else:
+        rows, meta = _read_results(out)
     # An interrupted run: report only the clips every system finished, so all means cover the same clips.
     systems = set(meta.get("systems") or {r.system for r in rows})
     complete = [c for c in dict.fromkeys(r.clip for r in rows) if {r.system for r in rows if r.clip == c} >= systems]
