@@ -50,3 +50,15 @@ def test_buckets_cover_the_request_with_little_padding():
 def test_fft_size_with_a_short_excitation():
     assert fft_size(10_000, 1000) >= 11_000 + 2 * PRE_ROLL and fft_size(10_000, 1000) < fft_size(10_000)
     assert fft_size(10_000, 50_000) == fft_size(10_000)
+
+
+def test_shift_ramp_matches_the_direct_exponential_in_float32_and_float64():
+    from eventcodec.synth.schedule import shift_phase
+
+    for dtype, tol in ((torch.float64, 1e-12), (torch.float32, 2e-5)):
+        s = torch.tensor([-128.0, -3.25, 0.0, 0.5, 77.7, 1000.0], dtype=dtype)
+        for m in (256, 2048, 3 * 2**15):
+            direct = torch.polar(torch.ones(1, dtype=torch.float64), shift_phase(s.to(torch.float64), m))
+            got = shift_ramp(s, m)
+            assert got.shape == (6, m // 2 + 1)
+            assert float((got.to(torch.complex128) - direct).abs().max()) < tol

@@ -50,10 +50,10 @@ def colour_response(
     freqs_hz: torch.Tensor,
     lowpass_hz: torch.Tensor,
     highpass_hz: torch.Tensor,
-    phase: torch.Tensor | None = None,
+    ramp: torch.Tensor | None = None,
     sample_rate: int = 22050,
 ) -> torch.Tensor:
-    """Digital 2nd-order Butterworth low-pass x high-pass (bilinear transform) on rFFT bins, times exp(i phase).
+    """Digital 2nd-order Butterworth low-pass x high-pass (bilinear transform) on rFFT bins, times an optional ramp.
 
     The analog prototypes 1 / (1 + sqrt2 s + s^2) and s^2 / (1 + sqrt2 s + s^2) are evaluated at
     s = j tan(pi f / sr) / tan(pi f_c / sr): exactly the response of the causal biquads that
@@ -63,7 +63,7 @@ def colour_response(
     Args:
         freqs_hz: bin frequencies (n_bins,), 0 .. sample_rate / 2.
         lowpass_hz, highpass_hz: cut-offs (batch,), clamped below Nyquist.
-        phase: optional (batch, n_bins) extra phase in radians (the fine-shift ramp).
+        ramp: optional complex (batch, n_bins) factor (the fine shift's `schedule.shift_ramp`).
         sample_rate: Hz.
 
     Returns:
@@ -76,12 +76,11 @@ def colour_response(
     a, b = 1.0 - x * x, math.sqrt(2.0) * x
     y2 = y * y
     c, d = 1.0 - y2, math.sqrt(2.0) * y
-    # H = -y^2 / ((a + ib)(c + id)); |H| = y^2 / |den|, arg H = pi - arg(a + ib) - arg(c + id), continuous in f
-    mag = y2 * torch.rsqrt((a * a + b * b) * (c * c + d * d) + 1e-30)
-    ang = math.pi - torch.atan2(b, a) - torch.atan2(d, c)
-    if phase is not None:
-        ang = ang + phase
-    return torch.polar(mag, ang)
+    # H = -y^2 / P with P = (a + ib)(c + id): H = -y^2 conj(P) / |P|^2, all in real arithmetic
+    p_re, p_im = a * c - b * d, a * d + b * c
+    scale = -y2 / (p_re * p_re + p_im * p_im + 1e-30)
+    h = torch.complex(scale * p_re, -scale * p_im)
+    return h if ramp is None else h * ramp
 
 
 def excitation_spectrum(

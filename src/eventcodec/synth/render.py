@@ -31,7 +31,7 @@ from eventcodec.synth.resonance import (
 )
 from eventcodec.synth.room import apply_room, room_index, room_spectra
 from eventcodec.synth.rooms import ROOM_NAMES, room_bank
-from eventcodec.synth.schedule import PRE_ROLL, colour_ring_samples, fft_size, shift_phase
+from eventcodec.synth.schedule import PRE_ROLL, colour_ring_samples, fft_size, shift_ramp
 from eventcodec.synth.seeds import event_seeds
 from eventcodec.synth.validate import validate_controls
 from eventcodec.types import SAMPLE_RATE
@@ -105,7 +105,7 @@ def render_dry(
     env = envelope(t[:n_x], p["attack_s"], p["env_decay_s"], p["sustain_db"], p["hold_s"], p["release_s"],
                    p["tremolo_hz"], p["tremolo_depth"])
     # colour and fine shift share one complex factor: every later stage is shifted already
-    colour = colour_response(freqs, p["noise_lowpass_hz"], p["noise_highpass_hz"], shift_phase(shift, n_fft), sr)
+    colour = colour_response(freqs, p["noise_lowpass_hz"], p["noise_highpass_hz"], shift_ramp(shift, n_fft), sr)
     if excitation_samples is not None:  # each event's own cut: its render does not depend on its batch
         env = env * (torch.arange(n_x, device=dev) < excitation_samples.to(dev).unsqueeze(-1))
     x = excitation_spectrum(white_noise(seeds, n_x, dtype), env, p["click_mix"], colour, n_fft)

@@ -47,14 +47,29 @@ def shift_phase(shift_samples: torch.Tensor, n_fft: int) -> torch.Tensor:
     return k * ((-2.0 * math.pi / n_fft) * shift_samples).unsqueeze(-1)
 
 
+RAMP_BLOCK = 64  # bins per inner block of `shift_ramp`
+
+
 def shift_ramp(shift_samples: torch.Tensor, n_fft: int) -> torch.Tensor:
     """exp(-2 pi i k s / M): multiplying an rFFT by it delays the signal by s samples (fractional, circular).
+
+    With k = RAMP_BLOCK j + i the ramp is the outer product of exp(i w RAMP_BLOCK j) and exp(i w i)
+    (w = -2 pi s / M): two short grids of sines and cosines per event instead of one per bin. All
+    phases are reduced mod 2 pi in float64 first, so float32 keeps full precision.
 
     Returns:
         complex (batch, n_fft // 2 + 1).
     """
-    phase = shift_phase(shift_samples, n_fft)
-    return torch.polar(torch.ones_like(phase), phase)
+    n_bins = n_fft // 2 + 1
+    dtype, dev = shift_samples.dtype, shift_samples.device
+    w = ((-2.0 * math.pi / n_fft) * shift_samples.to(torch.float64)).unsqueeze(-1)
+    i = torch.arange(RAMP_BLOCK, dtype=torch.float64, device=dev)
+    j = torch.arange(-(-n_bins // RAMP_BLOCK), dtype=torch.float64, device=dev) * RAMP_BLOCK
+    inner = torch.remainder(w * i, 2.0 * math.pi).to(dtype)
+    outer = torch.remainder(w * j, 2.0 * math.pi).to(dtype)
+    ramp = torch.polar(torch.ones_like(outer), outer).unsqueeze(-1) * torch.polar(torch.ones_like(inner),
+                                                                                 inner).unsqueeze(-2)
+    return ramp.reshape(*shift_samples.shape, -1)[..., :n_bins]
 
 
 def _grid() -> np.ndarray:
