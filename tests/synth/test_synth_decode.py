@@ -9,14 +9,6 @@ from eventcodec.synth.decode import HOP
 from eventcodec.types import EventSet
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _events(n_events, n_samples, seed=0, min_shift=0.0):
     rng = np.random.default_rng(seed)
     v = np.tile(default_unit_vector(), (n_events, 1))

@@ -7,15 +7,6 @@ from eventcodec.synth.excitation import colour_response, envelope, excitation_sp
 from eventcodec.synth.noise import white_noise
 from eventcodec.synth.schedule import fft_size
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 SR = 22050
 
 

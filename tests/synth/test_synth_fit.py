@@ -1,19 +1,10 @@
 """Fitting smoke test: gradient descent on the controls recovers a synthetic target event."""
 
 import numpy as np
-import pytest
 import torch
 
 from eventcodec.controls import INDEX, default_unit_vector
 from eventcodec.synth import render
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _spectral_distance(x, y):

@@ -9,14 +9,6 @@ from eventcodec.synth.length import onset_lead
 from eventcodec.synth.render import STAGES
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _vectors(n, seed=0, lo=0.0, hi=1.0):
     rng = np.random.default_rng(seed)
     v = rng.uniform(lo, hi, (n, 32)).astype(np.float32)

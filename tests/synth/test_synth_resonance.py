@@ -13,15 +13,6 @@ from eventcodec.synth.resonance import (
     unit_energy_gain,
 )
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 SR = 22050
 
 
@@ -72,7 +63,6 @@ def test_t60_is_the_time_to_fall_60_db():
 
 
 def pytest_approx(x, tol):
-    import pytest
 
     return pytest.approx(x, abs=tol)
 

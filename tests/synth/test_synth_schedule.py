@@ -1,17 +1,7 @@
 import numpy as np
-import pytest
 import torch
 
 from eventcodec.synth.schedule import PRE_ROLL, bucket_length, fft_size, shift_ramp
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 
 def _bandlimited(n, delay):
