@@ -42,8 +42,11 @@ def envelope(
     rise = torch.clamp(t / a, max=1.0)
     fall = sus + (1.0 - sus) * torch.exp(-torch.relu(t - a) / tau)
     release = torch.exp(-torch.relu(t - hold) * (LN_1000 / rel))
-    trem = 1.0 - tremolo_depth.unsqueeze(-1) * 0.5 * (1.0 - torch.cos(2 * math.pi * tremolo_hz.unsqueeze(-1) * t))
-    return rise * fall * release * trem
+    env = rise * fall * release
+    if not (tremolo_depth.requires_grad or bool((tremolo_depth != 0).any())):
+        return env  # no event of the batch trembles: skip a cosine per sample
+    depth, rate = tremolo_depth.unsqueeze(-1), tremolo_hz.unsqueeze(-1)
+    return env * (1.0 - depth * 0.5 * (1.0 - torch.cos(2 * math.pi * rate * t)))
 
 
 def colour_response(
