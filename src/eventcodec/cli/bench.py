@@ -73,6 +73,7 @@ def _bench(args: argparse.Namespace) -> int:
     from eventcodec.bench.report import write_rows
     from eventcodec.bench.run import BenchConfig, Row, run_bench
     from eventcodec.bench.systems import select_systems
+    from eventcodec.metrics import visqol_available
 
     if args.list_systems:
         print("\n".join(s.name for s in select_systems(None)))
@@ -105,6 +106,9 @@ def _bench(args: argparse.Namespace) -> int:
     if out.resolve() == args.corpus.resolve():
         raise EventCodecError("--out must not be the corpus folder")
     out.mkdir(parents=True, exist_ok=True)
+    if not args.no_visqol and not visqol_available():  # say it now, not after an hour of FAILED cells
+        print("eventcodec bench: warning: ViSQOL is not installed (pip install 'eventcodec[bench]'); its column "
+              "will read FAILED. Pass --no-visqol to skip it knowingly.", file=sys.stderr)
     cfg = BenchConfig(timeout_s=args.timeout, visqol=not args.no_visqol, max_seconds=max_s,
                       keep_dir=(out / "work") if args.keep_audio else None)
     command = _command_line(args)
