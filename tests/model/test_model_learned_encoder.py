@@ -62,9 +62,21 @@ def test_events_per_second_caps_events(checkpoint):
     assert len(events) <= 6  # one per window
 
 
+def test_without_a_checkpoint_the_shipped_model_encodes():
+    from pathlib import Path
+
+    import eventcodec
+    from eventcodec.audio import load
+    from eventcodec.model.checkpoint import SHIPPED_MODEL_HASH
+
+    clip = Path(eventcodec.__file__).parent / "data" / "examples" / "traveling_minstrels_8s.flac"
+    audio, _ = load(clip)
+    events = encode(audio[: 3 * 22050], encoder="learned")
+    assert events.space == "latent" and events.model_hash == SHIPPED_MODEL_HASH
+    assert len(events) > 0
+
+
 def test_missing_or_pickled_checkpoint_is_a_user_error(tmp_path):
-    with pytest.raises(EventCodecError, match="checkpoint"):
-        encode(_audio(), encoder="learned")
     with pytest.raises(EventCodecError, match="no checkpoint"):
         encode(_audio(), encoder="learned", options=EncodeOptions(checkpoint=str(tmp_path / "nope")))
     (tmp_path / "model.pt").write_bytes(b"\x80\x04K\x01.")
