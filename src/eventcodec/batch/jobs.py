@@ -6,6 +6,7 @@ values and never raise for a bad file: the failure and its reason travel back in
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import socket
@@ -74,16 +75,22 @@ TRIM_THRESHOLD_BYTES = 64 << 20
 def relax_malloc() -> None:
     """Let glibc keep freed buffers for reuse (no-op where the C library is not glibc)."""
     import ctypes
-    import ctypes.util
 
-    name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError, TypeError):
+        mallopt = ctypes.CDLL(None).mallopt  # the process's own symbols: libc is loaded already
+    except (OSError, AttributeError):
         return
     mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
     mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
+
+
+@functools.cache
+def _setup_process() -> None:
+    """Process-wide settings that never change once made: one BLAS thread, glibc's malloc thresholds."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+    relax_malloc()
 
 
 def limit_threads() -> None:
@@ -91,13 +98,12 @@ def limit_threads() -> None:
 
     Without the BLAS limit every pool process runs one OpenBLAS thread per core, and two workers on two
     cores were measured 40% slower per job than one. Also undoes Dask's malloc settings (`relax_malloc`).
+    Runs before every job (Dask workers have no initializer); the process-wide part runs once.
     """
     import torch
-    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(1)
-    threadpool_limits(1)
-    relax_malloc()
+    _setup_process()
 
 
 def _encode(job: Job) -> tuple[bytes, float, int]:

@@ -36,17 +36,6 @@ def fast_fft_length(n: int) -> int:
     return min(m for m in candidates if m >= n)
 
 
-def shift_phase(shift_samples: torch.Tensor, n_fft: int) -> torch.Tensor:
-    """Phase -2 pi k s / M (batch, n_fft // 2 + 1) in radians: exp(i phase) delays by s samples (fractional).
-
-    Args:
-        shift_samples: (batch,) delays in samples (negative advances).
-        n_fft: FFT size M.
-    """
-    k = torch.arange(n_fft // 2 + 1, dtype=shift_samples.dtype, device=shift_samples.device)
-    return k * ((-2.0 * math.pi / n_fft) * shift_samples).unsqueeze(-1)
-
-
 RAMP_BLOCK = 64  # bins per inner block of `shift_ramp`
 
 

@@ -131,13 +131,12 @@ def spectral_weights(target: np.ndarray, weights: np.ndarray, gamma: float, floo
     if gamma <= 0:
         return np.ones(target.shape[0], np.float32)
     pool = band_matrix(target.shape[0])
-    mean = (target * weights[None]).sum(axis=1) / max(float(weights.sum()), 1e-9)
-    band = (pool @ mean) / np.maximum(pool.sum(axis=1), 1.0)
+    energy = (target * weights[None]).sum(axis=1)  # frame-weighted power per bin
+    band = (pool @ energy) / np.maximum(pool.sum(axis=1), 1.0)
     env = pool.T @ band
     env = np.maximum(env, env.max() * 10 ** (floor_db / 10) + 1e-20)
     w = env ** -gamma
-    total = float((mean * weights.sum()).sum())
-    return (w * total / max(float((w * mean * weights.sum()).sum()), 1e-30)).astype(np.float32)
+    return (w * energy.sum() / max(float((w * energy).sum()), 1e-30)).astype(np.float32)
 
 
 def pursue(target: np.ndarray, base: np.ndarray, weights: np.ndarray, commit_frames: int, max_events: int,
@@ -192,7 +191,6 @@ def _pursue(target: np.ndarray, base: np.ndarray, wbin: np.ndarray, weights: np.
             with torch.no_grad():
                 models = expected_power(torch.from_numpy(prop.vectors), score_frames)[0].numpy() * wbin[None]
             first = prop.onset_frames - PAD_FRAMES
-            mag = np.sqrt(residual / wbin)  # refinement fits the unweighted spectrum
             gains, scales = score(residual, weights, models, first)
             gains = np.nan_to_num(gains, nan=0.0)
             b = int(np.argmax(gains))
@@ -205,7 +203,8 @@ def _pursue(target: np.ndarray, base: np.ndarray, wbin: np.ndarray, weights: np.
             frame = int(prop.onset_frames[b])
             vector = prop.vectors[b]
             if settings.refine_steps > 0:
-                vector = refine_winner(vector, crop(mag, frame - PAD_FRAMES, score_frames),
+                mag = np.sqrt(crop(residual, frame - PAD_FRAMES, score_frames) / wbin)  # the unweighted spectrum
+                vector = refine_winner(vector, mag,
                                        crop(weights[None], frame - PAD_FRAMES, score_frames)[0],
                                        settings.refine_steps, settings.refine_lr)
             n_ev = event_frames(vector, cap)
