@@ -207,8 +207,21 @@ def _no_encoders_left(studio: Studio) -> None:
     while studio.jobs.active() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not studio.jobs.active()
-    workers = [c for c in psutil.Process().children(recursive=True) if "eventcodec.web.worker" in " ".join(c.cmdline())]
-    assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
+    while _live_encoders() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _live_encoders()
+
+
+def _live_encoders() -> list[int]:
+    """Pids of encoder processes still running (a killed one is a zombie until its waiter reaps it)."""
+    live = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and "eventcodec.web.worker" in " ".join(child.cmdline()):
+                live.append(child.pid)
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            continue
+    return live
 
 
 def test_cancel_and_closing_a_tab_mid_encode_leave_no_job(server: tuple[str, Studio], browser: Any,
