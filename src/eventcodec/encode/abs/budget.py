@@ -68,5 +68,5 @@ class Budget:
         if bits is None:
             bits = n * self.bits_per_event
         self.used_bits += bits
-        # exponential average of the measured cost per event
-        self.bits_per_event = 0.7 * self.bits_per_event + 0.3 * bits / n
+        # the mean measured cost so far (an average that starts from the guess under-spent: 1.9 of 3 kbps)
+        self.bits_per_event = self.used_bits / self.n_events

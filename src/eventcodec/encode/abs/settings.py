@@ -9,7 +9,7 @@ from eventcodec.errors import EventCodecError
 
 # Bits one event costs in a .evc file after zstd, used to turn a bitrate into an event rate before the
 # first chunk has been measured (the stream then corrects it from the measured chunks).
-BITS_PER_EVENT_GUESS = 180.0
+BITS_PER_EVENT_GUESS = 110.0
 
 
 @dataclass(frozen=True)
