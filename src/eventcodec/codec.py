@@ -62,9 +62,14 @@ def encode_file(
 
 
 def decode(
-    events: EventSet, start_sample: int = 0, n_samples: int | None = None, progress: bool = False
+    events: EventSet, start_sample: int = 0, n_samples: int | None = None, progress: bool = False,
+    texture: bool = True, texture_gain_db: float = 0.0,
 ) -> np.ndarray:
-    """Render an EventSet (or a time range of it) to mono float32 audio at its sample rate."""
+    """Render an EventSet (or a time range of it) to mono float32 audio at its sample rate.
+
+    `texture`: add the set's noise texture (when it has one), `texture_gain_db` louder or softer than stored.
+    """
     from eventcodec.synth import decode as synth_decode
 
-    return synth_decode(events, start_sample=start_sample, n_samples=n_samples, progress=progress)
+    return synth_decode(events, start_sample=start_sample, n_samples=n_samples, progress=progress,
+                        texture=texture, texture_gain_db=texture_gain_db)

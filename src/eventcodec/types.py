@@ -12,6 +12,7 @@ from eventcodec.errors import EventCodecError
 
 if TYPE_CHECKING:
     from eventcodec.format.quantizer import Quantizer
+    from eventcodec.texture.grid import Texture
 
 Space = Literal["controls", "latent"]
 SAMPLE_RATE = 22050
@@ -32,6 +33,8 @@ class EventSet:
         meta: free-form JSON-able metadata (encoder name, settings, source file).
         quantizer: the grid the vectors were read from (None when not read from a file); writing reuses
             it while every vector is still on it, so file -> EventSet -> file is byte-identical.
+        texture: noise levels that fill what the events leave unexplained (None: events only); it
+            follows the audio's time line through slice/shift/concat, and event edits leave it alone.
     """
 
     times: np.ndarray
@@ -42,6 +45,7 @@ class EventSet:
     model_hash: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
     quantizer: Quantizer | None = None
+    texture: Texture | None = None
 
     def __post_init__(self) -> None:
         times = np.asarray(self.times, dtype=np.int64).reshape(-1)
@@ -54,6 +58,8 @@ class EventSet:
             raise EventCodecError(f"unknown space {self.space!r}")
         if self.sample_rate <= 0 or self.n_samples < 0:
             raise EventCodecError("sample_rate must be > 0 and n_samples >= 0")
+        if self.texture is not None:
+            object.__setattr__(self, "texture", self.texture.fitted(self.n_samples))
         order = np.argsort(times, kind="stable")
         object.__setattr__(self, "times", times[order])
         object.__setattr__(self, "vectors", vectors[order])
@@ -71,6 +77,7 @@ class EventSet:
             and self.model_hash == other.model_hash
             and np.array_equal(self.times, other.times)
             and np.array_equal(self.vectors, other.vectors)
+            and self.texture == other.texture
         )
 
     @property
@@ -96,8 +103,9 @@ class EventSet:
         start, stop = max(0, int(start_sample)), min(self.n_samples, int(stop_sample))
         stop = max(start, stop)
         mask = (self.times >= start) & (self.times < stop)
+        texture = self.texture.shifted(-start, stop - start) if self.texture is not None else None
         return self.replace(
-            times=self.times[mask] - start, vectors=self.vectors[mask], n_samples=stop - start
+            times=self.times[mask] - start, vectors=self.vectors[mask], n_samples=stop - start, texture=texture
         )
 
     def shifted(self, offset_samples: int) -> EventSet:
@@ -105,7 +113,9 @@ class EventSet:
         times = self.times + int(offset_samples)
         if len(times) and times.min() < 0:
             raise EventCodecError("shift would move events before time 0")
-        return self.replace(times=times, n_samples=max(0, self.n_samples + int(offset_samples)))
+        n_samples = max(0, self.n_samples + int(offset_samples))
+        texture = self.texture.shifted(int(offset_samples), n_samples) if self.texture is not None else None
+        return self.replace(times=times, n_samples=n_samples, texture=texture)
 
     def concat(self, other: EventSet) -> EventSet:
         """`other` appended after this set in time."""
@@ -113,10 +123,18 @@ class EventSet:
             self.sample_rate, self.space, self.model_hash,
         ):
             raise EventCodecError("cannot concatenate event sets of different rate/space/model")
+        n_samples = self.n_samples + other.n_samples
+        texture = None
+        if self.texture is not None or other.texture is not None:
+            from eventcodec.texture.grid import Texture
+
+            mine = self.texture or Texture.silent(self.n_samples)
+            texture = mine.concat(other.texture or Texture.silent(other.n_samples), self.n_samples, n_samples)
         return self.replace(
             times=np.concatenate([self.times, other.times + self.n_samples]),
             vectors=np.concatenate([self.vectors, other.vectors]),
-            n_samples=self.n_samples + other.n_samples,
+            n_samples=n_samples,
+            texture=texture,
         )
 
     def to_bytes(self, **kwargs: Any) -> bytes:

@@ -51,7 +51,9 @@ def mixed() -> EventSet:
 
 @pytest.fixture(scope="session")
 def real(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The first 4 s of the example clip and its events from the real encoder (quality "fast").
+    """The first 4 s of the example clip and its events from the real encoder (quality "fast", no texture:
+    these tests check what edits do to the events; the noise texture, which edits leave alone, is tested
+    in tests/texture).
 
     Encoded once per test session: pytest-xdist workers share the .evc through the session's
     temporary folder (under a file lock), so the events are the ones a file holds.
@@ -70,7 +72,7 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     path = shared / "edit_real_fast_4s.evc"
     with FileLock(str(path) + ".lock"):
         if not path.exists():
-            events = encode(audio, SAMPLE_RATE, "abs", EncodeOptions(quality="fast"))
+            events = encode(audio, SAMPLE_RATE, "abs", EncodeOptions(quality="fast", texture=False))
             path.write_bytes(events.to_bytes())
     return {"audio": audio, "events": EventSet.from_bytes(path.read_bytes())}
 

@@ -24,6 +24,16 @@ def _number(text: str, allow_zero: bool) -> float:
     return value
 
 
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not abs(value) < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
+    return value
+
+
 def _positive(text: str) -> float:
     return _number(text, allow_zero=False)
 
@@ -59,7 +69,8 @@ def encode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None
         raise EventCodecError("no encoder is installed")
     encoder = args.encoder or ("abs" if "abs" in names else names[0])
     options = EncodeOptions(quality=args.quality, events_per_second=args.events_per_second,
-                            bitrate_kbps=args.bitrate_kbps, checkpoint=getattr(args, "checkpoint", None))
+                            bitrate_kbps=args.bitrate_kbps, checkpoint=getattr(args, "checkpoint", None),
+                            texture=not getattr(args, "no_texture", False))
     events = encode_file(source, encoder, options, progress=not args.quiet)
     data = encode_evc(events, bits=args.bits)
     write_bytes_atomic(output, data)
@@ -98,7 +109,9 @@ def decode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None
     n_samples = total - start if duration is None else min(round(duration * rate), total - start)
     events = read_evc(source, start, start + n_samples, carry_samples(rate))
     try:
-        audio = decode(events, start_sample=start, n_samples=n_samples, progress=not args.quiet)
+        audio = decode(events, start_sample=start, n_samples=n_samples, progress=not args.quiet,
+                       texture=not getattr(args, "no_texture", False),
+                       texture_gain_db=getattr(args, "texture_gain_db", 0.0))
     except ModuleNotFoundError as e:
         if e.name and e.name.startswith("eventcodec"):
             raise EventCodecError("the synthesizer is not installed in this build") from None
@@ -155,6 +168,8 @@ def _add_encode_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", default=None, metavar="PATH|HASH", help="trained model (learned encoder)")
     p.add_argument("--bits", type=int, default=None, choices=range(0, 17), metavar="0..16",
                    help="bits per stored value (default 8)")
+    p.add_argument("--no-texture", action="store_true",
+                   help="store events only, no noise texture (abs encoder; the texture takes ~0.6-1 kbps)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summary")
 
 
@@ -172,6 +187,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("output", help="wav file to write")
     p.add_argument("--start", type=_non_negative, default=0.0, metavar="S", help="start time in seconds")
     p.add_argument("--duration", type=_positive, default=None, metavar="D", help="seconds to render")
+    p.add_argument("--no-texture", action="store_true", help="render the events alone, without the noise texture")
+    p.add_argument("--texture-gain-db", type=_finite, default=0.0, metavar="DB",
+                   help="level of the noise texture re what the encoder measured (default 0)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summary")
     p.set_defaults(func=_decode)
 

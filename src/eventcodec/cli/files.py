@@ -33,6 +33,7 @@ def check_output(output: str | os.PathLike[str], *inputs: str | os.PathLike[str]
 def format_info(info: dict[str, Any], name: str) -> str:
     """The `info` text: one fact per line."""
     bits = info["quantizer_bits"]
+    texture = f"yes ({info['texture_kbps']:.3f} kbps of the bitrate)" if info.get("texture") else "no"
     bits_text = f"{bits[0]} per value" if len(set(bits)) == 1 else ", ".join(map(str, bits))
     lines = [
         f"file:            {name} ({info['file_bytes']} bytes)",
@@ -41,6 +42,7 @@ def format_info(info: dict[str, Any], name: str) -> str:
         f"events:          {info['events']} ({info['events_per_second']:.2f} per second)",
         f"bitrate:         {info['bitrate_kbps']:.3f} kbps",
         f"bits per event:  {info['bits_per_event']:.1f}",
+        f"noise texture:   {texture}",
         f"chunks:          {info['chunks']}",
         f"quantizer bits:  {bits_text}",
     ]

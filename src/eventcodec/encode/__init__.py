@@ -25,6 +25,8 @@ class EncodeOptions:
         bitrate_kbps: target bitrate after entropy coding (None: no target).
         checkpoint: path of a trained model (learned encoder only).
         seed: seed for any randomness in the search (results are deterministic given it).
+        texture: also store a noise texture (what the events leave unexplained, as band levels of
+            shaped noise; its bits count toward `bitrate_kbps`). False: events only.
     """
 
     quality: Quality = "default"
@@ -32,6 +34,7 @@ class EncodeOptions:
     bitrate_kbps: float | None = None
     checkpoint: str | None = None
     seed: int = 0
+    texture: bool = True
 
 
 # encode_fn(blocks, n_samples, options, progress) -> EventSet; `blocks` are mono float32 at 22050 Hz.

@@ -16,10 +16,12 @@ import numpy as np
 
 from eventcodec.errors import FormatError
 from eventcodec.format import payload
-from eventcodec.format.container import EvcReader, write
+from eventcodec.format.container import EvcReader, texture_section, write
 from eventcodec.format.header import CHUNK_SAMPLES, MAX_N_SAMPLES, Header
 from eventcodec.format.jsonform import eventset_from_json, eventset_to_json
 from eventcodec.format.quantizer import Quantizer, check_controls_range, controls_quantizer, latent_quantizer
+from eventcodec.format.texture_payload import FRAMES_PER_CHUNK, pack_texture
+from eventcodec.texture.grid import GRID, N_BANDS, Texture
 from eventcodec.types import EventSet
 
 __all__ = [
@@ -68,22 +70,36 @@ def encode_evc(events: EventSet, bits: Bits | None = None, quantizer: Quantizer 
     bounds = np.searchsorted(times, np.arange(n_chunks + 1) * CHUNK_SAMPLES)
     ref = q.reference_codes(events.space)
     zstd = payload.compressor()
+    texture = events.texture.fitted(n_chunks * CHUNK_SAMPLES).codes if events.texture is not None else None
     chunks = []
     for i in range(n_chunks):
         a, b = int(bounds[i]), int(bounds[i + 1])
         raw = payload.pack(times[a:b] - i * CHUNK_SAMPLES, codes[a:b], q.bits, ref)
         method, stored = payload.compress(raw, zstd)
+        if texture is not None:
+            tex = pack_texture(texture[i * FRAMES_PER_CHUNK : (i + 1) * FRAMES_PER_CHUNK])
+            stored = texture_section(*payload.compress(tex, zstd)) + stored
         chunks.append((b - a, method, stored))
     header = Header(events.sample_rate, events.n_samples, events.space, events.model_hash, CHUNK_SAMPLES,
-                    n_chunks, len(events), q, dict(events.meta))
+                    n_chunks, len(events), q, dict(events.meta), GRID if texture is not None else None)
     return write(header, chunks)
 
 
-def _to_eventset(reader: EvcReader, times: np.ndarray, codes: np.ndarray) -> EventSet:
+def _to_eventset(reader: EvcReader, first: int, times: np.ndarray, codes: np.ndarray,
+                 textures: list[np.ndarray | None]) -> EventSet:
+    """The set read from chunks first.. (texture frames of chunks not read are silent)."""
     h = reader.header
     q = h.quantizer
+    texture = None
+    if h.texture is not None:
+        full = np.zeros((max(h.n_chunks, 1) * FRAMES_PER_CHUNK, N_BANDS), np.uint8)
+        for i, part in enumerate(textures):
+            if part is None:
+                raise FormatError("a chunk of a textured file has no texture")
+            full[(first + i) * FRAMES_PER_CHUNK : (first + i + 1) * FRAMES_PER_CHUNK] = part
+        texture = Texture(full).fitted(h.n_samples)
     return EventSet(times, q.dequantize(codes), sample_rate=h.sample_rate, n_samples=h.n_samples,
-                    space=h.space, model_hash=h.model_hash, meta=h.meta, quantizer=q)
+                    space=h.space, model_hash=h.model_hash, meta=h.meta, quantizer=q, texture=texture)
 
 
 def decode_evc(data: bytes) -> EventSet:
@@ -91,8 +107,7 @@ def decode_evc(data: bytes) -> EventSet:
     if not isinstance(data, bytes | bytearray | memoryview):
         raise FormatError("expected bytes")
     reader = EvcReader(io.BytesIO(bytes(data)))
-    times, codes = reader.read_range(0, reader.header.n_chunks)
-    return _to_eventset(reader, times, codes)
+    return _to_eventset(reader, 0, *reader.read_range(0, reader.header.n_chunks))
 
 
 def read_evc(path: str | os.PathLike[str], start_sample: int = 0, stop_sample: int | None = None,
@@ -114,17 +129,17 @@ def read_evc(path: str | os.PathLike[str], start_sample: int = 0, stop_sample: i
             n = reader.header.n_chunks
             stop = n if stop_sample is None else -(-int(stop_sample) // CHUNK_SAMPLES)
             first = max(0, int(start_sample) - int(carry_samples)) // CHUNK_SAMPLES
-            times, codes = reader.read_range(first, stop)
-            return _to_eventset(reader, times, codes)
+            return _to_eventset(reader, first, *reader.read_range(first, stop))
         except FormatError as e:
             raise FormatError(f"{Path(path).name}: {e}") from None
 
 
 def evc_info(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Header facts and sizes of an .evc file (reads only the header and seek index)."""
+    """Header facts and sizes of an .evc file (reads the header, the seek index and each chunk's first bytes)."""
     with _open(path) as f:
         try:
             reader = EvcReader(f)
+            texture_bytes = reader.texture_bytes()
         except FormatError as e:
             raise FormatError(f"{Path(path).name}: {e}") from None
     h = reader.header
@@ -133,9 +148,10 @@ def evc_info(path: str | os.PathLike[str]) -> dict[str, Any]:
         "file_bytes": reader.size, "events": h.n_events, "duration_s": duration_s, "sample_rate": h.sample_rate,
         "n_samples": h.n_samples, "space": h.space, "model_hash": h.model_hash, "chunks": h.n_chunks,
         "bitrate_kbps": reader.size * 8 / duration_s / 1000 if duration_s > 0 else 0.0,
-        "bits_per_event": reader.size * 8 / h.n_events if h.n_events else 0.0,
+        "texture_kbps": texture_bytes * 8 / duration_s / 1000 if duration_s > 0 else 0.0,
+        "bits_per_event": (reader.size - texture_bytes) * 8 / h.n_events if h.n_events else 0.0,
         "events_per_second": h.n_events / duration_s if duration_s > 0 else 0.0,
-        "quantizer_bits": list(h.quantizer.bits), "meta": h.meta,
+        "quantizer_bits": list(h.quantizer.bits), "meta": h.meta, "texture": h.texture is not None,
     }
 
 

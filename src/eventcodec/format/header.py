@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from eventcodec.errors import FormatError
 from eventcodec.format.quantizer import Quantizer
+from eventcodec.texture.grid import GRID
 from eventcodec.types import Space
 
 CHUNK_SAMPLES = 2**16
@@ -18,6 +19,7 @@ MAX_HASH_CHARS = 256
 MAX_EVENTS_PER_CHUNK = 2**16
 _KEYS = {"sample_rate", "n_samples", "space", "model_hash", "chunk_samples", "n_chunks", "n_events",
          "quantizer", "meta"}
+_OPTIONAL_KEYS = {"texture"}  # version 2: the file carries a noise texture on this grid
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class Header:
         n_events: events in the file.
         quantizer: bits and range of each column.
         meta: free-form JSON metadata (encoder, settings, source).
+        texture: the texture grid (`eventcodec.texture.grid.GRID`) when every chunk carries texture
+            codes (format version 2), else None.
     """
 
     sample_rate: int
@@ -45,6 +49,7 @@ class Header:
     n_events: int
     quantizer: Quantizer
     meta: dict[str, Any] = field(default_factory=dict)
+    texture: dict[str, Any] | None = None
 
     def to_bytes(self) -> bytes:
         obj = {
@@ -52,6 +57,8 @@ class Header:
             "model_hash": self.model_hash, "chunk_samples": self.chunk_samples, "n_chunks": self.n_chunks,
             "n_events": self.n_events, "quantizer": self.quantizer.to_json(), "meta": self.meta,
         }
+        if self.texture is not None:
+            obj["texture"] = self.texture
         try:
             text = json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
         except (TypeError, ValueError) as e:
@@ -67,9 +74,12 @@ class Header:
         obj = parse_json(data, "header")
         if not isinstance(obj, dict):
             raise FormatError("header is not a JSON object")
-        if set(obj) != _KEYS:
-            missing, extra = sorted(_KEYS - set(obj)), sorted(set(obj) - _KEYS)
-            raise FormatError(f"header keys do not match version 1 (missing {missing}, unexpected {extra})")
+        if not _KEYS <= set(obj) <= _KEYS | _OPTIONAL_KEYS:
+            missing, extra = sorted(_KEYS - set(obj)), sorted(set(obj) - _KEYS - _OPTIONAL_KEYS)
+            raise FormatError(f"header keys do not match the format (missing {missing}, unexpected {extra})")
+        texture = obj.get("texture")
+        if texture is not None and texture != GRID:
+            raise FormatError(f"unsupported texture grid {texture!r}; this reader knows {GRID}")
         sample_rate = _int(obj, "sample_rate", 1, MAX_SAMPLE_RATE)
         n_samples = _int(obj, "n_samples", 0, MAX_N_SAMPLES)
         chunk_samples = _int(obj, "chunk_samples", CHUNK_SAMPLES, CHUNK_SAMPLES)
@@ -83,7 +93,7 @@ class Header:
         if not isinstance(obj["meta"], dict):
             raise FormatError("header meta must be a JSON object")
         return Header(sample_rate, n_samples, cast(Space, obj["space"]), model_hash, chunk_samples, n_chunks, n_events,
-                      Quantizer.from_json(obj["quantizer"]), obj["meta"])
+                      Quantizer.from_json(obj["quantizer"]), obj["meta"], texture)
 
 
 def _int(obj: dict[str, Any], key: str, lo: int, hi: int) -> int:

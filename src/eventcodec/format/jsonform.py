@@ -12,12 +12,13 @@ import numpy as np
 
 from eventcodec.errors import FormatError
 from eventcodec.format.quantizer import VECTOR_SIZE, Quantizer
+from eventcodec.texture.grid import GRID, MAX_CODE, N_BANDS, Texture
 from eventcodec.types import EventSet
 
 JSON_FORMAT = "eventcodec-events"
 JSON_VERSION = 1
 _KEYS = {"format", "version", "sample_rate", "n_samples", "space", "model_hash", "quantizer", "meta", "events"}
-_OPTIONAL = {"quantizer", "meta", "model_hash", "columns"}
+_OPTIONAL = {"quantizer", "meta", "model_hash", "columns", "texture"}
 
 
 def _short(x: np.float32) -> float:
@@ -42,7 +43,24 @@ def eventset_to_json(events: EventSet) -> dict[str, Any]:
         "n_samples": events.n_samples, "space": events.space, "model_hash": events.model_hash,
         "quantizer": events.quantizer.to_json() if events.quantizer is not None else None,
         "meta": events.meta, "events": rows,
+        **({"texture": {**GRID, "codes": events.texture.codes.tolist()}} if events.texture is not None else {}),
     }
+
+
+def _texture(obj: Any) -> Texture | None:
+    """The texture of the JSON form: its grid (must be this version's) and codes (n_frames, bands)."""
+    if obj is None:
+        return None
+    if not isinstance(obj, dict) or {k: v for k, v in obj.items() if k != "codes"} != GRID:
+        raise FormatError(f"texture must be an object with this grid: {GRID} and 'codes'")
+    codes = obj.get("codes")
+    if not isinstance(codes, list) or not all(
+        isinstance(row, list) and len(row) == N_BANDS
+        and all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= MAX_CODE for c in row)
+        for row in codes
+    ):
+        raise FormatError(f"texture codes must be a list of rows of {N_BANDS} integers in [0, {MAX_CODE}]")
+    return Texture(np.array(codes, dtype=np.uint8).reshape(-1, N_BANDS))
 
 
 def _vector(row: dict[str, Any], space: str, i: int) -> list[float]:
@@ -109,6 +127,6 @@ def eventset_from_json(obj: Any) -> EventSet:
     try:
         return EventSet(np.array(times, dtype=np.int64), np.array(vectors, dtype=np.float32).reshape(-1, VECTOR_SIZE),
                         sample_rate=rate, n_samples=n_samples, space=space, model_hash=model_hash, meta=meta,
-                        quantizer=quantizer)
+                        quantizer=quantizer, texture=_texture(obj.get("texture")))
     except OverflowError:
         raise FormatError("a value in the event JSON is out of range") from None

@@ -24,6 +24,7 @@ from eventcodec.synth.rooms import ROOM_NAMES, load_room
 from eventcodec.synth.schedule import PRE_ROLL, bucket_length
 from eventcodec.synth.seeds import event_seeds
 from eventcodec.synth.validate import validate_controls
+from eventcodec.texture.render import render as render_texture
 from eventcodec.types import SAMPLE_RATE, EventSet
 
 HOP = 2**16
@@ -92,6 +93,8 @@ def decode_chunks(
     n_samples: int | None = None,
     progress: bool = False,
     rooms: tuple[str, ...] = ROOM_NAMES,
+    texture: bool = True,
+    texture_gain_db: float = 0.0,
 ) -> Iterator[np.ndarray]:
     """Yield consecutive float32 blocks (<= 2^16 samples) of `decode(events, start_sample, n_samples)`."""
     events = _to_controls(events)
@@ -169,7 +172,11 @@ def decode_chunks(
             out = dry.take(HOP)
             lo, hi = max(start_sample, chunk_end - HOP), min(stop, chunk_end)
             if hi > lo:
-                yield out[lo - (chunk_end - HOP) : hi - (chunk_end - HOP)].astype(np.float32)
+                block = out[lo - (chunk_end - HOP) : hi - (chunk_end - HOP)].astype(np.float32)
+                if texture and events.texture is not None:
+                    noise = render_texture(events.texture, events.sample_rate, lo, hi - lo)
+                    block += noise if texture_gain_db == 0 else noise * np.float32(10 ** (texture_gain_db / 20))
+                yield block
 
 
 @contextlib.contextmanager
@@ -202,8 +209,10 @@ def decode(
     n_samples: int | None = None,
     progress: bool = False,
     rooms: tuple[str, ...] = ROOM_NAMES,
+    texture: bool = True,
+    texture_gain_db: float = 0.0,
 ) -> np.ndarray:
-    """Render all events at their times (overlap-add): float32 mono (n_samples,) at events.sample_rate.
+    """Render all events at their times (overlap-add), plus the set's noise texture: float32 mono (n_samples,).
 
     Args:
         events: an EventSet in the `controls` space (`latent` needs eventcodec.model).
@@ -211,6 +220,8 @@ def decode(
         n_samples: output length; None renders up to events.n_samples.
         progress: show a tqdm bar on stderr.
         rooms: names or paths of the room bank that `room_id` indexes.
+        texture: add the set's noise texture (when it has one); False renders the events alone.
+        texture_gain_db: the texture's level re what the encoder measured.
     """
-    blocks = list(decode_chunks(events, start_sample, n_samples, progress, rooms))
+    blocks = list(decode_chunks(events, start_sample, n_samples, progress, rooms, texture, texture_gain_db))
     return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)

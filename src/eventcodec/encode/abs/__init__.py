@@ -17,12 +17,15 @@ import torch
 
 from eventcodec import controls
 from eventcodec.encode import EncodeOptions
-from eventcodec.encode.abs.budget import Budget
+from eventcodec.encode.abs.budget import Budget, texture_bits
 from eventcodec.encode.abs.pursuit import pursue
 from eventcodec.encode.abs.settings import settings_for
 from eventcodec.encode.abs.spectra import N_BINS, PAD_FRAMES, frame_weights, power_spectrogram
 from eventcodec.encode.abs.stopping import StopRule
 from eventcodec.encode.abs.stream import HOP_SAMPLES, WINDOW_SAMPLES, analysis_windows
+from eventcodec.synth.schedule import PRE_ROLL
+from eventcodec.texture.grid import FRAME_SAMPLES, Texture
+from eventcodec.texture.track import TextureTracker
 from eventcodec.types import SAMPLE_RATE, EventSet
 
 HOP_FRAMES = HOP_SAMPLES // 256
@@ -37,7 +40,9 @@ def encode_blocks(blocks: Iterable[np.ndarray], n_samples: int, options: EncodeO
     settings = settings_for(options)
     torch.set_num_threads(min(2, torch.get_num_threads()))
     carry = np.zeros((N_BINS, CARRY_FRAMES), np.float32)
-    budget = Budget(settings)
+    budget = Budget(settings, texture=options.texture)
+    tracker = TextureTracker() if options.texture else None
+    texture_parts: list[np.ndarray] = []
     all_times: list[np.ndarray] = []
     all_vectors: list[np.ndarray] = []
     total = 0
@@ -62,6 +67,12 @@ def encode_blocks(blocks: Iterable[np.ndarray], n_samples: int, options: EncodeO
             if k:
                 _add(carry, ev.power, ev.frame - PAD_FRAMES)
         budget.spend(win.commit_samples, times, vectors)
+        if tracker is not None:
+            tracker.add_input(win.start, win.audio[: win.n_valid])
+            tracker.add_events(times, vectors)
+            if not win.final:  # later windows' events start at the hop's end, minus their pre-roll at most
+                texture_parts.append(tracker.advance(win.start + win.commit_samples - PRE_ROLL))
+                budget.spend_texture(FRAME_SAMPLES * len(texture_parts[-1]), texture_bits(texture_parts[-1]))
         all_times.append(times)
         all_vectors.append(vectors)
         carry[:, :-HOP_FRAMES] = carry[:, HOP_FRAMES:].copy()
@@ -71,8 +82,12 @@ def encode_blocks(blocks: Iterable[np.ndarray], n_samples: int, options: EncodeO
     times = np.concatenate(all_times) if all_times else np.zeros(0, np.int64)
     vectors = np.concatenate(all_vectors) if all_vectors else np.zeros((0, 32), np.float32)
     meta = {"encoder": "abs", "quality": options.quality, "settings": asdict(settings)}
-    return EventSet(times, np.clip(vectors, 0.0, 1.0), sample_rate=SAMPLE_RATE, n_samples=max(n_samples, total),
-                    space="controls", model_hash=controls.schema_hash(), meta=meta)
+    n_total = max(n_samples, total)
+    texture = None
+    if tracker is not None:
+        texture = Texture(np.concatenate([*texture_parts, tracker.finish(n_total)]))
+    return EventSet(times, np.clip(vectors, 0.0, 1.0), sample_rate=SAMPLE_RATE, n_samples=n_total,
+                    space="controls", model_hash=controls.schema_hash(), meta=meta, texture=texture)
 
 
 def _add(dst: np.ndarray, src: np.ndarray, first: int) -> None:

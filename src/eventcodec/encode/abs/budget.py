@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from eventcodec.encode.abs.settings import BITS_PER_EVENT_GUESS, AbsSettings
+from eventcodec.encode.abs.settings import BITS_PER_EVENT_GUESS, TEXTURE_BPS_GUESS, AbsSettings
 from eventcodec.types import SAMPLE_RATE
 
 # measure(times, vectors, n_samples) -> bits those events take in a file (None: cannot measure)
@@ -31,15 +31,39 @@ def evc_bits(times: np.ndarray, vectors: np.ndarray, n_samples: int) -> float | 
     return 8.0 * (len(full) - len(empty))
 
 
-class Budget:
-    """Running event/bit allowance over the committed hops of a stream."""
+def texture_bits(codes: np.ndarray) -> float:
+    """Bits that texture codes (n_frames, bands) take in an .evc file, packed and compressed per chunk."""
+    from eventcodec.format import payload
+    from eventcodec.format.container import texture_section
+    from eventcodec.format.texture_payload import FRAMES_PER_CHUNK, pack_texture
 
-    def __init__(self, settings: AbsSettings, measure: Measure = evc_bits) -> None:
+    zstd = payload.compressor()
+    bits = 0.0
+    for i in range(0, len(codes), FRAMES_PER_CHUNK):
+        part = codes[i : i + FRAMES_PER_CHUNK]
+        part = np.pad(part, ((0, FRAMES_PER_CHUNK - len(part)), (0, 0)))
+        bits += 8.0 * len(texture_section(*payload.compress(pack_texture(part), zstd)))
+    return bits
+
+
+class Budget:
+    """Running event/bit allowance over the committed hops of a stream.
+
+    Args:
+        settings: the search settings (event-rate ceiling, bitrate target).
+        measure: bits a hop's events take in a file.
+        texture: the stream also stores a texture, whose bits come out of the same target.
+    """
+
+    def __init__(self, settings: AbsSettings, measure: Measure = evc_bits, texture: bool = False) -> None:
         self.settings = settings
         self.measure = measure
+        self.texture = texture
         self.committed_s = 0.0
-        self.used_bits = 0.0
+        self.event_bits = 0.0
         self.n_events = 0
+        self.texture_bits = 0.0
+        self.texture_s = 0.0
         self._carry = 0.0
 
     @property
@@ -48,7 +72,14 @@ class Budget:
 
         (An exponential average that started from the guess under-spent: 1.9 of 3 kbps.)
         """
-        return self.used_bits / self.n_events if self.n_events else BITS_PER_EVENT_GUESS
+        return self.event_bits / self.n_events if self.n_events else BITS_PER_EVENT_GUESS
+
+    @property
+    def texture_bps(self) -> float:
+        """Measured bits per second of the texture so far; the guess before any; 0 without one."""
+        if not self.texture:
+            return 0.0
+        return self.texture_bits / self.texture_s if self.texture_s > 0 else TEXTURE_BPS_GUESS
 
     def allowance(self, commit_samples: int) -> int:
         """Events the next hop of `commit_samples` samples may commit."""
@@ -56,9 +87,17 @@ class Budget:
         by_rate = self.settings.max_events_per_s * hop_s + self._carry
         n = by_rate
         if self.settings.bitrate_kbps is not None:
-            allowed_bits = self.settings.bitrate_kbps * 1000.0 * (self.committed_s + hop_s) - self.used_bits
+            until_s = self.committed_s + hop_s
+            # the texture lags the events (it is measured once they are decoded): reserve its expected bits
+            texture = self.texture_bits + self.texture_bps * max(0.0, until_s - self.texture_s)
+            allowed_bits = self.settings.bitrate_kbps * 1000.0 * until_s - self.event_bits - texture
             n = min(n, max(0.0, allowed_bits) / self.bits_per_event)
         return max(0, math.floor(n))
+
+    def spend_texture(self, n_samples: int, bits: float) -> None:
+        """Record texture frames covering `n_samples` samples that take `bits` in the file."""
+        self.texture_s += n_samples / SAMPLE_RATE
+        self.texture_bits += bits
 
     def spend(self, commit_samples: int, times: np.ndarray, vectors: np.ndarray) -> None:
         """Record the events committed for a hop (times relative to any origin, vectors (n, 32))."""
@@ -73,5 +112,5 @@ class Budget:
             if self.settings.bitrate_kbps is not None else None
         if bits is None:
             bits = n * self.bits_per_event
-        self.used_bits += bits
+        self.event_bits += bits
         self.n_events += n

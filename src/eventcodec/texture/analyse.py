@@ -1,0 +1,47 @@
+"""What the events leave unexplained: band levels of (reference power - decoded power), clamped at 0."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from eventcodec.texture.grid import FRAME_SAMPLES, HOP, N_BANDS, N_FFT, band_of_bin, levels_to_codes, window
+
+CONTEXT = N_FFT // 2  # samples needed on each side of a range to analyse its frames
+STFT_PER_FRAME = FRAME_SAMPLES // HOP
+
+
+def stft_power(audio: np.ndarray) -> np.ndarray:
+    """(n_stft, N_FFT // 2 + 1) power of frames centred every HOP samples from CONTEXT on.
+
+    `audio` carries CONTEXT samples of context on each side of the range it analyses, so a range of
+    n samples (a multiple of HOP) gives n // HOP frames.
+    """
+    x = np.asarray(audio, dtype=np.float64)
+    n = (len(x) - 2 * CONTEXT) // HOP
+    if n <= 0:
+        return np.zeros((0, N_FFT // 2 + 1))
+    frames = np.lib.stride_tricks.sliding_window_view(x, N_FFT)[: n * HOP : HOP]
+    return np.abs(np.fft.rfft(frames * window(), axis=1)) ** 2
+
+
+def residual_codes(reference: np.ndarray, decoded: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Texture codes (n_frames, N_BANDS) of the range both signals cover, minus CONTEXT on each side.
+
+    Args:
+        reference: the input audio over [start - CONTEXT, stop + CONTEXT); stop - start a multiple of FRAME_SAMPLES.
+        decoded: the events' rendering over the same samples.
+        sample_rate: Hz (sets the mel band edges).
+
+    The level of a band is the mean over its bins and its frame's 8 STFT frames of max(P_ref - P_dec, 0):
+    noise of that power, added to the events (random phases add in power), fills what they miss.
+    """
+    if len(reference) != len(decoded):
+        raise ValueError("reference and decoded must have the same length")
+    residual = np.maximum(stft_power(reference) - stft_power(decoded), 0.0)
+    n_frames = residual.shape[0] // STFT_PER_FRAME
+    residual = residual[: n_frames * STFT_PER_FRAME].reshape(n_frames, STFT_PER_FRAME, -1).mean(axis=1)
+    band = band_of_bin(sample_rate)
+    sums = np.zeros((n_frames, N_BANDS))
+    for b in range(N_BANDS):
+        sums[:, b] = residual[:, band == b].mean(axis=1)
+    return levels_to_codes(sums)
