@@ -37,5 +37,6 @@ def rewrite_header(data: bytes, change: Callable[[dict[str, Any]], None]) -> byt
         stored, max_output_size=2**20) if flags & 1 else stored)
     change(head)
     new = json.dumps(head, sort_keys=True, separators=(",", ":")).encode()
-    pre = data[:8] + struct.pack("<HHII", 1, 0, len(new), zlib.crc32(new))
+    version = struct.unpack_from("<H", data, 8)[0]
+    pre = data[:8] + struct.pack("<HHII", version, 0, len(new), zlib.crc32(new))
     return pre + new + data[20 + head_len :]

@@ -1,0 +1,68 @@
+"""The encoder's noise texture on real music: measured against the file's own events, within the bitrate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from eventcodec import metrics
+from eventcodec.audio import example_path, load
+from eventcodec.codec import decode, encode
+from eventcodec.encode import EncodeOptions
+from eventcodec.texture.analyse import CONTEXT, residual_codes
+from eventcodec.texture.grid import FRAME_SAMPLES
+from eventcodec.types import SAMPLE_RATE, EventSet
+
+SECONDS = 8.0
+KBPS = 3.0
+
+
+@pytest.fixture(scope="module")
+def coded() -> dict[str, Any]:
+    audio, _ = load(example_path())
+    x = audio[: int(SECONDS * SAMPLE_RATE)]
+    es = encode(x, SAMPLE_RATE, "abs", EncodeOptions(quality="fast", bitrate_kbps=KBPS))
+    data = es.to_bytes()
+    return {"x": x, "data": data, "events": EventSet.from_bytes(data)}
+
+
+def test_the_texture_is_what_the_file_s_events_leave_unexplained(coded: dict[str, Any]) -> None:
+    """The streaming measurement equals a whole-file analysis of the decoded events (as the file holds them)."""
+    es, x = coded["events"], coded["x"]
+    assert es.texture is not None and es.texture.n_frames == -(-len(x) // FRAME_SAMPLES)
+    n = es.texture.n_frames * FRAME_SAMPLES
+    events_only = decode(es, texture=False)
+    pad = (CONTEXT, n - len(x) + CONTEXT)
+    offline = residual_codes(np.pad(x, pad), np.pad(events_only, pad), SAMPLE_RATE)
+    same = offline == es.texture.codes
+    assert same.mean() > 0.98
+    assert np.abs(offline.astype(int) - es.texture.codes.astype(int)).max() <= 1
+
+
+def test_texture_bits_count_toward_the_bitrate(coded: dict[str, Any]) -> None:
+    kbps = len(coded["data"]) * 8 / SECONDS / 1000
+    assert kbps <= KBPS * 1.1
+    plain = coded["events"].replace(texture=None).to_bytes()
+    assert 0.2 < (len(coded["data"]) - len(plain)) * 8 / SECONDS / 1000 < 1.5  # the texture's share
+
+
+def test_texture_fills_the_time_frequency_holes_of_the_events(coded: dict[str, Any]) -> None:
+    es, x = coded["events"], coded["x"]
+    with_texture = metrics.st_corr(x, decode(es)[: len(x)], SAMPLE_RATE)
+    events_only = metrics.st_corr(x, decode(es, texture=False)[: len(x)], SAMPLE_RATE)
+    assert with_texture > events_only + 0.05
+
+
+def test_no_texture_option_writes_events_only() -> None:
+    audio, _ = load(example_path())
+    es = encode(audio[: 2 * SAMPLE_RATE], SAMPLE_RATE, "abs", EncodeOptions(quality="fast", texture=False))
+    assert es.texture is None and es.to_bytes()[8] == 1  # format version 1
+
+
+def test_silence_has_a_silent_texture() -> None:
+    es = encode(np.zeros(3 * SAMPLE_RATE, np.float32), SAMPLE_RATE, "abs", EncodeOptions(quality="fast"))
+    assert len(es) == 0 and es.texture is not None and not es.texture.codes.any()
+    plain = es.replace(texture=None).to_bytes()
+    assert len(es.to_bytes()) - len(plain) < 100 + 30 * 2  # the header's texture key, ~20 bytes per silent chunk

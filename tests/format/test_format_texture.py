@@ -1,0 +1,131 @@
+"""Format version 2: a noise texture per chunk, in its own compressed section; version 1 files stay version 1."""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+from evc_helpers import realistic_set, rewrite_header
+
+from eventcodec.encode.abs.budget import texture_bits
+from eventcodec.errors import FormatError
+from eventcodec.format import CHUNK_SAMPLES, decode_evc, encode_evc, evc_info, read_evc
+from eventcodec.texture.grid import FRAME_SAMPLES, N_BANDS, Texture
+from eventcodec.types import EventSet
+
+
+def _textured(duration_s: float = 7.0, seed: int = 0) -> EventSet:
+    es = realistic_set(40, duration_s, seed)
+    rng = np.random.default_rng(seed)
+    n_frames = -(-es.n_samples // FRAME_SAMPLES)
+    codes = np.clip(np.cumsum(rng.integers(-1, 2, (n_frames, N_BANDS)), axis=0) + 10, 0, 40)
+    return es.replace(texture=Texture(codes))
+
+
+def _version(data: bytes) -> int:
+    return int(struct.unpack_from("<H", data, 8)[0])
+
+
+def test_round_trip_is_exact_and_byte_identical() -> None:
+    es = _textured()
+    data = encode_evc(es)
+    assert _version(data) == 2
+    back = decode_evc(data)
+    assert back.texture == es.texture and np.array_equal(back.times, es.times)
+    assert encode_evc(back) == data and decode_evc(encode_evc(back)) == back
+
+
+def test_files_without_texture_stay_version_1() -> None:
+    es = realistic_set(40, 7.0)
+    data = encode_evc(es)
+    assert _version(data) == 1 and decode_evc(data).texture is None
+    assert evc_info_of(data)["texture"] is False
+
+
+def evc_info_of(data: bytes, tmp: str = "/tmp") -> dict:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".evc", dir=tmp) as f:
+        f.write(data)
+        f.flush()
+        return evc_info(f.name)
+
+
+def test_info_reports_the_texture_share_of_the_bitrate() -> None:
+    es = _textured()
+    data = encode_evc(es)
+    info = evc_info_of(data)
+    plain = encode_evc(es.replace(texture=None))
+    assert info["texture"] is True
+    assert 0 < info["texture_kbps"] < info["bitrate_kbps"]
+    # the file grew by the texture sections and the header's texture key (< 100 bytes)
+    grown_bytes = len(data) - len(plain)
+    texture_bytes = info["texture_kbps"] * es.duration_s * 1000 / 8
+    assert 0 < grown_bytes - texture_bytes < 100
+    assert info["texture_kbps"] == pytest.approx(texture_bits(es.texture.codes) / es.duration_s / 1000)
+
+
+def test_a_range_read_gets_the_texture_of_its_chunks(tmp_path) -> None:
+    es = _textured(duration_s=12.0)
+    path = tmp_path / "t.evc"
+    path.write_bytes(encode_evc(es))
+    part = read_evc(path, 2 * CHUNK_SAMPLES, 3 * CHUNK_SAMPLES)
+    assert part.texture is not None and es.texture is not None
+    per_chunk = CHUNK_SAMPLES // FRAME_SAMPLES
+    window = slice(2 * per_chunk, 3 * per_chunk)
+    np.testing.assert_array_equal(part.texture.codes[window], es.texture.codes[window])
+    assert not part.texture.codes[: 2 * per_chunk].any()  # chunks not read are silent
+
+
+def test_a_corrupt_texture_section_is_refused() -> None:
+    data = bytearray(encode_evc(_textured()))
+    head_len = struct.unpack_from("<I", data, 12)[0]
+    first_chunk = 8 + 12 + head_len
+    tex_len_at = first_chunk + 13 + 1
+    bad = data.copy()
+    struct.pack_into("<I", bad, tex_len_at, 10**6)  # texture longer than its chunk (the CRC is fixed below)
+    import zlib
+
+    n_events, method, stored_len = struct.unpack_from("<IBI", bad, first_chunk)
+    stored = bytes(bad[first_chunk + 13 : first_chunk + 13 + stored_len])
+    fields = bytes(bad[first_chunk : first_chunk + 9])
+    struct.pack_into("<I", bad, first_chunk + 9, zlib.crc32(stored, zlib.crc32(fields)))
+    with pytest.raises(FormatError, match="texture"):
+        decode_evc(bytes(bad))
+    flipped = data.copy()
+    flipped[first_chunk + 13 + 6] ^= 0xFF  # a byte of the texture: the CRC catches it
+    with pytest.raises(FormatError, match="CRC"):
+        decode_evc(bytes(flipped))
+
+
+def test_version_and_header_must_agree() -> None:
+    with_tex = encode_evc(_textured())
+    without = encode_evc(realistic_set(40, 7.0))
+    with pytest.raises(FormatError, match="must have a texture"):
+        decode_evc(without[:8] + struct.pack("<H", 2) + without[10:])
+    with pytest.raises(FormatError, match="must not have a texture"):
+        decode_evc(with_tex[:8] + struct.pack("<H", 1) + with_tex[10:])
+    with pytest.raises(FormatError, match="unsupported texture grid"):
+        decode_evc(rewrite_header(with_tex, lambda h: h["texture"].update(bands=16)))
+
+
+def test_every_truncation_of_a_textured_file_is_refused() -> None:
+    data = encode_evc(_textured(duration_s=3.0))
+    for n in range(0, len(data), 7):
+        with pytest.raises(FormatError):
+            decode_evc(data[:n])
+
+
+def test_json_form_carries_the_texture() -> None:
+    es = _textured()
+    obj = es.to_json()
+    assert len(obj["texture"]["codes"]) == es.texture.n_frames  # type: ignore[union-attr]
+    assert EventSet.from_json(obj) == es
+    obj["texture"]["bands"] = 7
+    with pytest.raises(FormatError, match="texture"):
+        EventSet.from_json(obj)
+    obj = es.to_json()
+    obj["texture"]["codes"][0][0] = 300
+    with pytest.raises(FormatError, match="texture codes"):
+        EventSet.from_json(obj)
