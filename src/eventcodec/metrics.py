@@ -1,4 +1,4 @@
-"""Quality metrics for decoded audio: ST-corr, MR-STFT, ViSQOL, and the time alignment they share.
+"""Quality metrics for decoded audio: ST-corr, FS-corr, MR-STFT, ViSQOL, and the time alignment they share.
 
 All functions take mono float arrays `(n_samples,)` at one sample rate: `reference` first, then the
 `degraded` (decoded) signal. See docs/bench.md for what each metric can and cannot tell apart.
@@ -6,6 +6,8 @@ All functions take mono float arrays `(n_samples,)` at one sample rate: `referen
 - ST-corr (spectro-temporal correlation, DESIGN.md): Pearson correlation between the log-mel power
   spectrograms of reference and degraded (64 mel bands 40 Hz..Nyquist, FFT 1024, hop 256,
   `log(power + 1e-6)`), after subtracting each band's mean over time. 1 = same pattern, ~0 = unrelated.
+- FS-corr (spectral fine-structure correlation): the same idea on linear-frequency log spectra with the
+  spectral envelope removed, so only harmonic peaks count; a noise vocoder scores ~0 (see `fs_corr`).
 - MR-STFT: `eventcodec.spectral.mrstft_distance` (0 = identical, larger is worse).
 - ViSQOL: audio mode MOS-LQO (1..5) from `visqol-python` with its bundled model, at 48 kHz.
 """
@@ -25,6 +27,11 @@ ST_HOP = 256
 ST_N_MELS = 64
 ST_FMIN_HZ = 40.0
 ST_EPS = 1e-6
+FS_N_FFT = 4096
+FS_HOP = 512
+FS_FMIN_HZ = 60.0
+FS_FMAX_HZ = 4000.0
+FS_ENVELOPE_BINS = 21  # ~113 Hz at 22050 Hz: wider than a harmonic peak, narrower than most harmonic spacings
 VISQOL_RATE_HZ = 48000
 # MP3 at 8 kbps decodes ~72 ms late; leave room for slower decoders.
 DEFAULT_MAX_LAG_S = 0.25
@@ -198,6 +205,44 @@ def st_corr(reference: np.ndarray, degraded: np.ndarray, sample_rate: int, align
     a, b = log_mel_power(ref[:n], sample_rate), log_mel_power(deg[:n], sample_rate)
     a -= a.mean(axis=1, keepdims=True)
     b -= b.mean(axis=1, keepdims=True)
+    denom = float(np.sqrt(np.sum(a * a) * np.sum(b * b)))
+    return float(np.sum(a * b) / denom) if denom > 0 else 0.0
+
+
+def _fine_structure(x: np.ndarray, sample_rate: int) -> np.ndarray:
+    """FS-corr's features: envelope- and time-mean-removed log power, shape (n_bins 60..4000 Hz, n_frames)."""
+    from scipy.ndimage import uniform_filter1d
+
+    a = x if len(x) >= FS_N_FFT else np.pad(x, (0, FS_N_FFT - len(x)))
+    frames = np.lib.stride_tricks.sliding_window_view(a, FS_N_FFT)[::FS_HOP]
+    win = scipy.signal.get_window("hann", FS_N_FFT, fftbins=True)
+    f_hz = np.fft.rfftfreq(FS_N_FFT, 1.0 / sample_rate)
+    keep = (f_hz >= FS_FMIN_HZ) & (f_hz <= FS_FMAX_HZ)
+    log_power = np.log(np.abs(np.fft.rfft(frames * win, axis=-1)[:, keep]) ** 2 + ST_EPS).T
+    fine = log_power - uniform_filter1d(log_power, FS_ENVELOPE_BINS, axis=0, mode="nearest")
+    return fine - fine.mean(axis=1, keepdims=True)
+
+
+def fs_corr(reference: np.ndarray, degraded: np.ndarray, sample_rate: int, aligned: bool = False) -> float:
+    """Spectral fine-structure correlation: 1 = same harmonic peaks over time, ~0 = none shared.
+
+    With L = log(|STFT|^2 + 1e-6) (Hann, FFT 4096, hop 512, bins 60..4000 Hz), each frame minus its
+    21-bin moving average over frequency (the envelope, `uniform_filter1d`, mode "nearest") and then each
+    bin minus its mean over time gives F; FS-corr = sum(F_ref F_deg) / sqrt(sum F_ref^2 sum F_deg^2),
+    0.0 if either has no variance. Unlike ST-corr it sees pitch: a noise vocoder with the right envelope
+    scores ~0.
+
+    Args:
+        reference: (n_samples,) reference signal.
+        degraded: (m_samples,) decoded signal.
+        sample_rate: Hz of both.
+        aligned: True when the caller has already aligned and trimmed both (skips `align`).
+    """
+    ref, deg = _as_mono(reference, "reference"), _as_mono(degraded, "degraded")
+    if not aligned:
+        ref, deg, _ = align(ref, deg, sample_rate)
+    n = min(len(ref), len(deg))
+    a, b = _fine_structure(ref[:n], sample_rate), _fine_structure(deg[:n], sample_rate)
     denom = float(np.sqrt(np.sum(a * a) * np.sum(b * b)))
     return float(np.sum(a * b) / denom) if denom > 0 else 0.0
 

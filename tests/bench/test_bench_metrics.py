@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import scipy.signal
+from bench_signals import repeated_note
 
 from eventcodec import metrics
 from eventcodec.errors import EventCodecError
@@ -85,3 +86,24 @@ def test_mel_filterbank_covers_40hz_to_nyquist():
     bins_hz = np.arange(513) * SR / 1024
     assert bins_hz[fb[0] > 0].min() >= 40.0
     assert fb[-1, -2] > 0  # the top band reaches Nyquist
+
+
+def test_fs_corr_self_is_one_and_survives_gain_and_a_lag():
+    ref = _music_like(9)
+    assert metrics.fs_corr(ref, ref, SR) == pytest.approx(1.0, abs=1e-9)
+    assert metrics.fs_corr(ref, 0.5 * ref, SR) > 0.99
+    late = np.concatenate([np.zeros(300, np.float32), ref])[: len(ref)]
+    assert metrics.fs_corr(ref, late, SR) > 0.99  # aligned=False: the lag is found first
+    assert abs(metrics.fs_corr(ref, _music_like(10), SR)) < 0.1
+
+
+def test_fs_corr_sees_pitch_where_st_corr_does_not():
+    ref = repeated_note(220.0, 3 * SR)
+    three_semitones_up = repeated_note(220.0 * 2 ** (3 / 12), 3 * SR, seed=1)
+    assert metrics.st_corr(ref, three_semitones_up, SR) > 0.5  # same rhythm and envelope: ST-corr is fooled
+    assert abs(metrics.fs_corr(ref, three_semitones_up, SR)) < 0.2
+
+
+def test_fs_corr_of_a_zero_variance_signal_is_zero():
+    ref = _music_like(11, 1.0)
+    assert metrics.fs_corr(ref, np.zeros_like(ref), SR, aligned=True) == 0.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import zlib
 
 import numpy as np
 import pytest
@@ -85,9 +86,7 @@ def test_a_corrupt_texture_section_is_refused() -> None:
     tex_len_at = first_chunk + 13 + 1
     bad = data.copy()
     struct.pack_into("<I", bad, tex_len_at, 10**6)  # texture longer than its chunk (the CRC is fixed below)
-    import zlib
-
-    n_events, method, stored_len = struct.unpack_from("<IBI", bad, first_chunk)
+    stored_len = struct.unpack_from("<IBI", bad, first_chunk)[2]
     stored = bytes(bad[first_chunk + 13 : first_chunk + 13 + stored_len])
     fields = bytes(bad[first_chunk : first_chunk + 9])
     struct.pack_into("<I", bad, first_chunk + 9, zlib.crc32(stored, zlib.crc32(fields)))

@@ -33,6 +33,7 @@ class Summary:
     kbps: float | None
     st_corr: float | None
     st_corr_sd: float | None
+    fs_corr: float | None
     visqol: float | None
     visqol_failed: int
     mrstft: float | None
@@ -63,7 +64,7 @@ def summarize(rows: Sequence[Row]) -> list[Summary]:
             system=name, family=rs[0].family, n_ok=len(ok), n_failed=len(rs) - len(ok),
             errors=tuple(dict.fromkeys(f"{r.clip}: {r.error}" for r in rs if r.status != "ok")),
             kbps=_mean([r.kbps for r in ok]), st_corr=_mean(st),
-            st_corr_sd=statistics.stdev(st) if len(st) > 1 else None,
+            st_corr_sd=statistics.stdev(st) if len(st) > 1 else None, fs_corr=_mean([r.fs_corr for r in ok]),
             visqol=_mean([r.visqol for r in ok]), visqol_failed=sum(r.visqol is None for r in ok),
             mrstft=_mean([r.mrstft for r in ok]),
             enc_x_realtime=_ratio([r.duration_s for r in ok], [r.enc_wall_s for r in ok]),
@@ -79,22 +80,25 @@ def _f(x: float | None, fmt: str) -> str:
 
 
 def markdown_table(summaries: Sequence[Summary]) -> str:
-    """The results table: one line per system; failed systems stay in it, marked FAILED."""
-    head = ("| system | kbps | ST-corr ↑ | ViSQOL ↑ | MR-STFT ↓ | encode ×RT | decode ×RT | enc peak MiB "
-            "| dec peak MiB | clips ok |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+    """The results table: one line per system; failed systems stay in it, marked FAILED.
+
+    FS-corr reads "–" for rows of older results that lack it.
+    """
+    head = ("| system | kbps | ST-corr ↑ | FS-corr ↑ | ViSQOL ↑ | MR-STFT ↓ | encode ×RT | decode ×RT "
+            "| enc peak MiB | dec peak MiB | clips ok |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
     lines = []
     for s in summaries:
         total = s.n_ok + s.n_failed
         if s.n_ok == 0:
-            lines.append(f"| {s.system} | FAILED | FAILED | FAILED | FAILED | – | – | – | – | 0/{total} |")
+            lines.append(f"| {s.system} | FAILED | FAILED | FAILED | FAILED | FAILED | – | – | – | – | 0/{total} |")
             continue
         st = _f(s.st_corr, ".3f") + (f" ± {s.st_corr_sd:.2f}" if s.st_corr_sd is not None else "")
         vq = "FAILED" if s.visqol is None else _f(s.visqol, ".2f")
         anchor = s.family == "anchor"
         lines.append(
-            f"| {s.system} | {'–' if anchor else _f(s.kbps, '.2f')} | {st} | {vq} | {_f(s.mrstft, '.3f')} "
-            f"| {_f(s.enc_x_realtime, '.2f')} | {_f(s.dec_x_realtime, '.1f')} | {_f(s.enc_peak_mb, '.0f')} "
-            f"| {_f(s.dec_peak_mb, '.0f')} | {s.n_ok}/{total} |")
+            f"| {s.system} | {'–' if anchor else _f(s.kbps, '.2f')} | {st} | {_f(s.fs_corr, '.3f')} | {vq} "
+            f"| {_f(s.mrstft, '.3f')} | {_f(s.enc_x_realtime, '.2f')} | {_f(s.dec_x_realtime, '.1f')} "
+            f"| {_f(s.enc_peak_mb, '.0f')} | {_f(s.dec_peak_mb, '.0f')} | {s.n_ok}/{total} |")
     failures = [f"- **{s.system}**: {e}" for s in summaries for e in s.errors]
     text = head + "\n".join(lines) + "\n"
     if failures:
@@ -115,16 +119,17 @@ def write_rows(out_dir: Path, rows: Sequence[Row], meta: dict[str, Any]) -> None
 
 
 def plot_rate_distortion(path: Path, summaries: Sequence[Summary], title: str) -> None:
-    """Quality vs kbps, one curve per family (ST-corr, ViSQOL, MR-STFT panels); anchors as dashed lines."""
+    """Quality vs kbps, one curve per family (ST-corr, FS-corr, ViSQOL, MR-STFT panels); anchors as dashed lines."""
     import matplotlib
     import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    metrics = (("st_corr", "ST-corr (higher is better)"), ("visqol", "ViSQOL MOS-LQO (higher is better)"),
-               ("mrstft", "MR-STFT distance (lower is better)"))
-    fig, axes = plt.subplots(1, 3, figsize=(16, 5))
+    metrics = (("st_corr", "ST-corr (higher is better)"), ("fs_corr", "FS-corr (higher is better)"),
+               ("visqol", "ViSQOL MOS-LQO (higher is better)"), ("mrstft", "MR-STFT distance (lower is better)"))
+    fig, grid = plt.subplots(2, 2, figsize=(14, 10))
+    axes = grid.ravel()
     families = list(dict.fromkeys(s.family for s in summaries if s.family != "anchor"))
     for ax, (key, label) in zip(axes, metrics, strict=True):
         for fam in families:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from eventcodec import metrics
+from eventcodec.bench.anchors import noise_vocoder
 from eventcodec.bench.corpus import Clip
 from eventcodec.bench.process import ProcessResult, run_measured
 from eventcodec.bench.systems import PROCESS_ENV, System
@@ -36,6 +37,7 @@ class Row:
     bytes: int | None = None
     kbps: float | None = None
     st_corr: float | None = None
+    fs_corr: float | None = None
     mrstft: float | None = None
     visqol: float | None = None
     visqol_error: str = ""
@@ -124,6 +126,7 @@ def _measure_quality(row: Row, reference: np.ndarray, degraded: np.ndarray, use_
     ref, deg, a = metrics.align(reference, degraded, SAMPLE_RATE)
     row.lag_samples, row.align_method = a.lag_samples, a.method
     row.st_corr = metrics.st_corr(ref, deg, SAMPLE_RATE, aligned=True)
+    row.fs_corr = metrics.fs_corr(ref, deg, SAMPLE_RATE, aligned=True)
     row.mrstft = metrics.mrstft(ref, deg, SAMPLE_RATE, aligned=True)
     if not use_visqol:
         row.visqol_error = "not computed (--no-visqol)"
@@ -170,6 +173,8 @@ def _anchor_signal(system: System, ca: _ClipAudio, other: _ClipAudio | None) -> 
             return "needs a second clip in the corpus"
         sig = other.audio[: len(ca.audio)]
         return np.pad(sig, (0, len(ca.audio) - len(sig)))
+    if system.name == "anchor:noise-vocoder":
+        return noise_vocoder(ca.audio, SAMPLE_RATE)
     return f"unknown anchor {system.name}"
 
 

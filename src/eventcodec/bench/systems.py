@@ -3,8 +3,8 @@
 Every codec runs as two processes (encode, then decode) so that time and peak memory are measured per
 process; eventcodec runs through its own CLI (`eventcodec encode/decode`), i.e. the path a user takes:
 `codec.encode_file` -> `EventSet.to_bytes()` -> file -> `from_bytes` -> `codec.decode`. Anchors are not
-codecs: they are reference signals (the clip low-passed at 4 kHz, a different clip) that show what each
-metric can and cannot tell apart.
+codecs: they are reference signals (the clip low-passed at 4 kHz, a different clip, the clip's envelope as
+noise) that show what each metric can and cannot tell apart.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ OPUS_KBPS: tuple[int, ...] = (6, 12, 24)
 OPUS_RATE_HZ = 24000
 MP3_KBPS: tuple[int, ...] = (8, 16)
 GABOR_KBPS: tuple[float, ...] = (1.5, 3.0, 6.0)
-ANCHORS: tuple[str, ...] = ("anchor:lowpass-4k", "anchor:wrong-clip")
+ANCHORS: tuple[str, ...] = ("anchor:lowpass-4k", "anchor:wrong-clip", "anchor:noise-vocoder")
+EVENTS_ONLY_SUFFIX = "-events"  # family suffix of the abs systems encoded with --no-texture
 # BLAS threads only fight each other on a shared machine; every measured process gets one.
 PROCESS_ENV: dict[str, str] = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -52,12 +53,13 @@ class System:
     """One row of the table.
 
     Attributes:
-        name: unique label, e.g. `opus@12k`, `eventcodec-abs-fast@3k`, `anchor:wrong-clip`.
+        name: unique label, e.g. `opus@12k`, `eventcodec-abs-fast@3k`, `eventcodec-abs-fast-events@3k`,
+            `anchor:wrong-clip`.
         family: curve of the plot this system belongs to (`opus`, `eventcodec-abs-fast`, `anchor`, ...).
         target_kbps: the asked-for bitrate (None for presets without one and for anchors).
         input_rate_hz: sample rate the encoder is fed.
         tool: the external program it needs (checked before running), "" for in-project tools.
-        params: system-specific settings (encoder name, quality, bitrate flag...).
+        params: system-specific settings (encoder name, quality, `texture` "off" for events only...).
     """
 
     name: str
@@ -86,6 +88,8 @@ class System:
             opts = ["--encoder", p["encoder"], "--quality", p["quality"]]
             if self.target_kbps is not None:
                 opts += ["--bitrate-kbps", f"{self.target_kbps:g}"]
+            if p.get("texture") == "off":
+                opts.append("--no-texture")
             return Commands(clip_wav, [*py, "eventcodec.cli.main", "encode", str(clip_wav), str(enc), *opts, "-q"],
                             enc, [*py, "eventcodec.cli.main", "decode", str(enc), str(dec), "-q"], dec)
         if self.family == "gabor-mp":
@@ -109,14 +113,20 @@ class System:
 
 
 def eventcodec_systems(encoders: list[str]) -> list[System]:
-    """Each encoder x quality preset x bitrate; the learned encoder has a single preset."""
+    """Each encoder x quality preset x bitrate; the learned encoder has a single preset.
+
+    The abs encoder also runs events only (`--no-texture`, family `eventcodec-abs-<quality>-events`): what
+    the events carry without the noise texture, at the same bitrate targets.
+    """
     out = []
     for enc in encoders:
         qualities = EVENTCODEC_QUALITIES if enc == "abs" else ("default",)
         for q in qualities:
-            for kbps in EVENTCODEC_KBPS:
-                out.append(System(f"eventcodec-{enc}-{q}@{kbps:g}k", f"eventcodec-{enc}-{q}", kbps,
-                                  params=(("encoder", enc), ("quality", q))))
+            variants = [("", ())] + ([(EVENTS_ONLY_SUFFIX, (("texture", "off"),))] if enc == "abs" else [])
+            for suffix, extra in variants:
+                family = f"eventcodec-{enc}-{q}{suffix}"
+                out += [System(f"{family}@{kbps:g}k", family, kbps, params=(("encoder", enc), ("quality", q), *extra))
+                        for kbps in EVENTCODEC_KBPS]
     return out
 
 

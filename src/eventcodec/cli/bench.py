@@ -12,7 +12,8 @@ from typing import Any
 from eventcodec.errors import EventCodecError
 from eventcodec.fileio import write_bytes_atomic
 
-QUICK_SYSTEMS = ("eventcodec-*-fast@3k", "opus@6k", "opus@12k", "mp3@16k", "vorbis@q-1", "gabor-mp@3k")
+QUICK_SYSTEMS = ("eventcodec-*-fast@3k", "eventcodec-abs-fast-events@3k", "opus@6k", "opus@12k", "mp3@16k",
+                 "vorbis@q-1", "gabor-mp@3k")
 QUICK_CLIPS = 2
 QUICK_SECONDS = 6.0
 
@@ -207,7 +208,8 @@ def _write_report(out: Path, rows: list[Any], meta: dict[str, Any], quiet: bool)
               f"({meta['corpus']}: {', '.join(clips)}).  \n"
               f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, load at start "
               f"{m['load_avg_1_5_15']}; Python {m['python']}, torch {m['torch']}, commit {m['git_commit']}.\n\n"
-              "kbps from the real file size; ST-corr mean ± sd over clips; speeds are audio seconds per wall second "
+              "kbps from the real file size; ST-corr mean ± sd over clips; FS-corr (harmonic fine structure) "
+              "mean over clips, – where a run predates it; speeds are audio seconds per wall second "
               "of each process (start-up included); memory is each process's peak RSS. Anchors are reference "
               "signals, not codecs: what a metric gives them shows what it cannot tell apart.\n\n")
     write_bytes_atomic(out / "table.md", (header + markdown_table(summaries)).encode())

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import scipy.linalg
 from scipy.optimize import lsq_linear
 
 from eventcodec.encode.abs.spectra import PAD_FRAMES
@@ -17,10 +18,8 @@ from eventcodec.encode.abs.spectra import PAD_FRAMES
 if TYPE_CHECKING:
     from eventcodec.encode.abs.pursuit import Found
 
-import os
-
-N_BANDS = int(os.environ.get("ABS_NB", 64))
-WEIGHT_POWER = float(os.environ.get("ABS_WP", 0.5))
+N_BANDS = 64
+WEIGHT_POWER = 0.5
 DROP_GAIN = 0.02  # an event re-fitted below -17 dB of its greedy level is dropped
 
 
@@ -54,23 +53,38 @@ def refit_gains(found: list[Found], base: np.ndarray, target: np.ndarray, weight
     tb = pool @ target
     w = weights[None] / (tb + 1e-3 * tb.mean() + 1e-12) ** WEIGHT_POWER
     sw = np.sqrt(w).ravel()
-    cols = []
-    for ev in found:
-        full = np.zeros_like(base)
+    A = np.zeros((pool.shape[0], n_frames, len(found)))
+    for i, ev in enumerate(found):
         first = ev.frame - PAD_FRAMES
         lo, hi = max(first, 0), min(first + ev.power.shape[1], n_frames)
         if hi > lo:
-            full[:, lo:hi] = ev.power[:, lo - first : hi - first]
-        cols.append((pool @ full).ravel() * sw)
-    A = np.stack(cols, axis=1)
+            A[:, lo:hi, i] = pool @ ev.power[:, lo - first : hi - first]
+    A = A.reshape(-1, len(found)) * sw[:, None]
     y = (pool @ base).ravel() * sw
     amp_db = np.array([-90.0 + 90.0 * float(ev.vector[AMP]) for ev in found])
     upper = 10 ** ((0.0 - amp_db) / 10)
-    res = lsq_linear(A, y, bounds=(np.zeros(len(found)), np.maximum(upper, 1e-9)), method="bvls")
+    gains = _bounded_least_squares(A, y, np.maximum(upper, 1e-9))
     out = []
-    for ev, a in zip(found, res.x, strict=True):
+    for ev, a in zip(found, gains, strict=True):
         if a < DROP_GAIN:
             continue
         v, applied = with_gain(ev.vector, float(a))
         out.append(Found(ev.frame, v, ev.power * applied))
     return out
+
+
+def _bounded_least_squares(A: np.ndarray, y: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """argmin ||A x - y|| over 0 <= x <= upper, solved on the (n, n) Cholesky factor of A^T A.
+
+    ||A x - y||^2 = ||R x - z||^2 + const with A^T A = R^T R and R^T z = A^T y, so the bounded solver
+    iterates on n rows instead of bands x frames (~30 000): the same minimiser, ~100x less work.
+    """
+    gram = A.T @ A
+    # twin events make A^T A singular: a tiny ridge keeps it definite without moving the minimiser
+    gram[np.diag_indices_from(gram)] += 1e-12 * np.trace(gram) / len(gram) + 1e-300
+    try:
+        r = scipy.linalg.cholesky(gram, lower=False)
+    except np.linalg.LinAlgError:
+        return np.asarray(lsq_linear(A, y, bounds=(np.zeros(len(upper)), upper), method="bvls").x)
+    z = scipy.linalg.solve_triangular(r, A.T @ y, trans="T", lower=False)
+    return np.asarray(lsq_linear(r, z, bounds=(np.zeros(len(upper)), upper), method="bvls").x)
