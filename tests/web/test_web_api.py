@@ -10,6 +10,7 @@ import soundfile as sf
 from fastapi.testclient import TestClient
 
 from eventcodec import controls
+from eventcodec.codec import decode
 from eventcodec.types import EventSet
 
 
@@ -125,3 +126,21 @@ def test_corrupt_evc_is_refused(app_client: TestClient, session_id: str) -> None
     r = app_client.post(f"/api/sessions/{session_id}/evc", content=b"EVC\x00garbage" * 10)
     assert r.status_code == 422
     assert app_client.get(f"/api/sessions/{session_id}/events").status_code == 404
+
+
+def test_events_only_audio_leaves_out_the_texture(app_client: TestClient, session_id: str) -> None:
+    from conftest import short_events
+
+    from eventcodec.texture.grid import N_BANDS, Texture
+
+    events = short_events()
+    textured = events.replace(texture=Texture(np.full((11, N_BANDS), 14, np.uint8)))
+    r = app_client.post(f"/api/sessions/{session_id}/evc?filename=t.evc", content=textured.to_bytes())
+    assert r.status_code == 200, r.text
+    base = f"/api/sessions/{session_id}"
+    decoded, _ = sf.read(io.BytesIO(app_client.get(f"{base}/audio/decoded").content))
+    alone, _ = sf.read(io.BytesIO(app_client.get(f"{base}/audio/events").content))
+    plain = decode(EventSet.from_bytes(events.to_bytes()))
+    np.testing.assert_allclose(alone, plain, atol=2 / 32768)  # 16-bit wav
+    assert np.sqrt(np.mean((decoded - alone) ** 2)) > 0.01  # the texture (about -20 dB) is in the decode only
+    assert app_client.get(f"{base}/spectrogram/events").headers["content-type"] == "image/png"

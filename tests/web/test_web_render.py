@@ -28,3 +28,15 @@ def test_event_audio_and_stages_start_at_the_onset_of_a_negative_shift() -> None
         np.testing.assert_allclose(one, decode(events.select(np.array([index])))[start : start + len(one)], atol=1e-6)
         np.testing.assert_allclose(stages["output"], one, atol=2e-3 * np.abs(one).max())
     assert np.abs(one[:100]).max() == np.abs(one).max()  # the click lies before the event time
+
+
+def test_one_event_plays_without_the_set_s_noise_texture() -> None:
+    from eventcodec.texture.grid import N_BANDS, Texture
+    from eventcodec.web.sessions import events_digest
+
+    events = _shifted_clicks([50, 4000])
+    loud = Texture(np.full((11, N_BANDS), 15, np.uint8))
+    textured = events.replace(texture=loud)
+    np.testing.assert_array_equal(render.single_event(textured, 1), render.single_event(events, 1))
+    assert np.abs(render.decoded(textured) - render.decoded(events)).max() > 1e-3  # the whole decode has it
+    assert events_digest(textured) != events_digest(events)  # and the cache tells them apart

@@ -294,8 +294,11 @@ def redo(sid: SessionId, st: StudioDep) -> EventsView:
     return _events_view(session)
 
 
-def _source(session: Session, which: Literal["original", "decoded"]) -> tuple[tuple[str, ...], Callable[[], Any], bool]:
-    """Cache key, producer and per-version flag of the original or the decoded audio.
+Source = Literal["original", "decoded", "events"]
+
+
+def _source(session: Session, which: Source) -> tuple[tuple[str, ...], Callable[[], Any], bool]:
+    """Cache key, producer and per-version flag of the original, the decoded audio or the events alone.
 
     Keys name the content (the upload's file name, or the digest of the events), so a render of one
     state is never stored as another's even when an edit lands while it runs.
@@ -306,10 +309,12 @@ def _source(session: Session, which: Literal["original", "decoded"]) -> tuple[tu
         path = session.audio_path
         return ("original", str(path)), lambda: render.original(path), False
     events = session.require_events()
+    if which == "events":  # without the noise texture: what the events alone sound like
+        return ("events", events_digest(events)), lambda: render.decoded(events, texture=False), True
     return ("decoded", events_digest(events)), lambda: render.decoded(events), True
 
 
-def _derived(session: Session, which: Literal["original", "decoded"], kind: str,
+def _derived(session: Session, which: Source, kind: str,
              encode: Callable[[np.ndarray], bytes]) -> bytes:
     key, make, per_version = _source(session, which)
 
@@ -329,14 +334,14 @@ def _png(audio: np.ndarray) -> bytes:
 
 
 @router.get("/sessions/{sid}/audio/{which}", response_class=Response, responses=WAV)
-def audio(sid: SessionId, which: Literal["original", "decoded"], st: StudioDep) -> Response:
-    """The uploaded audio (mono, 22050 Hz) or the decode of the current events, as WAV."""
+def audio(sid: SessionId, which: Source, st: StudioDep) -> Response:
+    """The uploaded audio (mono, 22050 Hz), the decode of the current events, or the events alone, as WAV."""
     return Response(_derived(_session(st, sid), which, "wav", _wav), media_type="audio/wav")
 
 
 @router.get("/sessions/{sid}/spectrogram/{which}", response_class=Response, responses=PNG)
-def spectrogram(sid: SessionId, which: Literal["original", "decoded"], st: StudioDep) -> Response:
-    """Spectrogram image of the original or decoded audio (hop 256, log frequency 27.5 Hz..Nyquist)."""
+def spectrogram(sid: SessionId, which: Source, st: StudioDep) -> Response:
+    """Spectrogram of the original, the decoded audio or the events alone (hop 256, log frequency 27.5 Hz..Nyquist)."""
     return Response(_derived(_session(st, sid), which, "png", _png), media_type="image/png")
 
 

@@ -12,11 +12,11 @@ from eventcodec.types import EventSet
 MAX_EVENT_S = 6.0  # a single event is rendered at most this long (its tail is cut)
 
 
-def decoded(events: EventSet) -> np.ndarray:
-    """The whole set rendered: (n_samples,) float32."""
+def decoded(events: EventSet, texture: bool = True) -> np.ndarray:
+    """The whole set rendered, with its noise texture unless `texture` is False: (n_samples,) float32."""
     from eventcodec.codec import decode
 
-    return decode(events)
+    return decode(events, texture=texture)
 
 
 def original(path: Path) -> np.ndarray:
@@ -50,14 +50,18 @@ def onset_lead(events: EventSet, index: int) -> int:
 
 
 def single_event(events: EventSet, index: int) -> np.ndarray:
-    """One event alone, from its onset (`onset_lead` before its time), as `decode` renders it: (n,) float32."""
+    """One event alone, from its onset (`onset_lead` before its time), as `decode` renders it: (n,) float32.
+
+    Without the set's noise texture: that belongs to no event.
+    """
     from eventcodec.codec import decode
 
     lead = onset_lead(events, index)
     n = event_length(events, index) + lead
     one = events.select(np.array([index]))
     start = int(one.times[0]) - lead
-    return decode(one.replace(n_samples=max(one.n_samples, start + n)), start_sample=start, n_samples=n)
+    return decode(one.replace(n_samples=max(one.n_samples, start + n)), start_sample=start, n_samples=n,
+                  texture=False)
 
 
 def stages(events: EventSet, index: int) -> dict[str, np.ndarray]:

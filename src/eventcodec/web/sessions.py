@@ -25,9 +25,10 @@ MAX_KEPT = 16  # version-independent cache entries (original audio, maps) kept p
 
 
 def events_digest(events: EventSet) -> str:
-    """Short hash of what an EventSet renders to (times, vectors, length, rate, space): a cache key."""
+    """Short hash of what an EventSet renders to (times, vectors, texture, length, rate, space): a cache key."""
     h = hashlib.sha256(events.times.tobytes())
     h.update(events.vectors.tobytes())
+    h.update(b"no texture" if events.texture is None else events.texture.codes.tobytes())
     h.update(f"{events.n_samples}/{events.sample_rate}/{events.space}/{events.model_hash}".encode())
     return h.hexdigest()[:32]
 

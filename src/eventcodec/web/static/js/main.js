@@ -263,6 +263,7 @@ function wire() {
   $("encode").addEventListener("click", () => state.source && startEncode(state.source).catch(fail));
   $("play").addEventListener("click", playDecode);
   $("play-original").addEventListener("click", () => player.play(state.api.audioUrl("original", 0)));
+  $("play-events").addEventListener("click", () => player.play(state.api.audioUrl("events", state.view.version)));
   $("stop").addEventListener("click", () => player.stop());
   $("background").addEventListener("change", refreshBackground);
   $("undo").addEventListener("click", () => history("undo"));
