@@ -60,3 +60,20 @@ def test_envelope_decay_and_hold() -> None:
     assert 0.7 < env.decay_s < 1.4 and env.hold_s < 0.15
     held = np.where(t < 1.5, 1.0, 1e-6)
     assert 1.3 < estimate_envelope(held, 0).hold_s < 1.7
+
+
+@pytest.mark.parametrize("f0", [110.0, 196.3, 261.6, 311.1, 523.25, 987.8])
+def test_pitch_between_bins_is_placed_within_3_cents(f0: float) -> None:
+    """Harmonics fall between the 10.8 Hz bins; the sub-bin refinement puts f0 within 3 cents (was up to 11)."""
+    est = estimate_pitch(_spec(_tone(f0, partials=8))[:, 40])
+    assert abs(1200 * np.log2(est.f0_hz / f0)) < 3.0
+
+
+def test_pitch_is_stored_at_12_bits() -> None:
+    from eventcodec.controls import INDEX
+    from eventcodec.format.quantizer import controls_quantizer
+
+    q = controls_quantizer()
+    assert q.bits[INDEX["f0_hz"]] == 12 and q.bits[INDEX["amp_db"]] == 8
+    assert controls_quantizer({"amp_db": 6}).bits[INDEX["f0_hz"]] == 12  # a mapping overrides the defaults only
+    assert controls_quantizer(8).bits[INDEX["f0_hz"]] == 8

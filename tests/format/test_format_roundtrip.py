@@ -136,7 +136,7 @@ def test_sparse_columns_store_only_the_events_that_move() -> None:
 
     events = EventSet(np.arange(40) * 1000, np.tile(default_unit_vector(), (40, 1)), n_samples=40 * 1000)
     moved = events.vectors.copy()
-    moved[::10, INDEX["f0_hz"]] = 0.9  # 4 of 40 events move one control
+    moved[::10, INDEX["decay_s"]] = 0.9  # 4 of 40 events move one (8-bit) control
     sparse = events.replace(vectors=moved)
     data = encode_evc(sparse)
     back = decode_evc(data)

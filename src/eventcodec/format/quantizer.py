@@ -153,11 +153,20 @@ def expand_bits(bits: int | Sequence[int] | Mapping[str, int] | None) -> tuple[i
     return tuple(out_list)
 
 
+# Pitch needs finer steps than the rest: at 8 bits f0_hz moves 34 cents per code (A0..C8 on a log
+# scale), enough to put the 10th partial of a note between two of the real one's; 12 bits is 2 cents.
+CONTROLS_BITS: dict[str, int] = {"f0_hz": 12}
+
+
 def controls_quantizer(bits: int | Sequence[int] | Mapping[str, int] | None = None) -> Quantizer:
-    """Quantizer for the controls space: [0, 1] per column; 0 bits pins a column to its default."""
+    """Quantizer for the controls space: [0, 1] per column; 0 bits pins a column to its default.
+
+    `bits`: an int for every column, 32 ints, or {control name: bits} over the defaults (8 bits, f0_hz 12).
+    """
     from eventcodec.controls import default_unit_vector
 
-    b = expand_bits(bits)
+    b = expand_bits({**CONTROLS_BITS, **bits} if isinstance(bits, Mapping) else CONTROLS_BITS if bits is None
+                    else bits)
     default = default_unit_vector()
     lo = tuple(float(default[j]) if b[j] == 0 else 0.0 for j in range(VECTOR_SIZE))
     hi = tuple(float(default[j]) if b[j] == 0 else 1.0 for j in range(VECTOR_SIZE))

@@ -202,7 +202,7 @@ def estimate_pitch(power: np.ndarray, n_alternatives: int = 2, peak_bin: int | N
     # refine on a finer grid around the winner
     fine = best * 2.0 ** (np.linspace(-1, 1, 9) / F0_STEPS_PER_OCTAVE)
     fine_sal = harmonic_salience(spec, fine)
-    f0 = float(fine[int(np.argmax(fine_sal))])
+    f0 = refine_f0(power, float(fine[int(np.argmax(fine_sal))]))
     alts: list[float] = []
     for i in order[1:]:
         f = float(grid[i])
@@ -212,6 +212,37 @@ def estimate_pitch(power: np.ndarray, n_alternatives: int = 2, peak_bin: int | N
         if len(alts) >= n_alternatives:
             break
     return PitchEstimate(f0, float(fine_sal.max()) / mean_level, tuple(alts))
+
+
+def refine_f0(power: np.ndarray, f0_hz: float, n_harmonics: int = 10, max_cents: float = 50.0) -> float:
+    """f0 from the sub-bin frequencies of its first harmonics: sum w k f_k / sum w k^2 (least squares f_k = k f0).
+
+    The salience search is only as sharp as a bin (10.8 Hz: 20-40 cents at mid pitches); each harmonic's
+    peak is placed between bins by a parabola through the log power of its three bins, weighted by its
+    amplitude. Peaks more than `max_cents` from k f0 are ignored, and so is a move beyond `max_cents`.
+    """
+    log_p = np.log(np.maximum(power, 1e-30))
+    tol = 2.0 ** (max_cents / 1200.0)
+    num = den = 0.0
+    for k in range(1, n_harmonics + 1):
+        c = round(k * f0_hz / BIN_HZ)
+        if k * f0_hz > HARMONIC_FMAX_HZ or c < 2 or c > N_BINS - 3:
+            break
+        i = c - 1 + int(np.argmax(power[c - 1 : c + 2]))
+        a, b, d = log_p[i - 1], log_p[i], log_p[i + 1]
+        if not (b >= a and b >= d) or power[i] <= 0:
+            continue  # no peak near this harmonic
+        curve = a - 2 * b + d
+        offset = float(np.clip(0.5 * (a - d) / curve, -0.5, 0.5)) if curve < 0 else 0.0
+        f_k = (i + offset) * BIN_HZ
+        if not 1 / tol < f_k / (k * f0_hz) < tol:
+            continue
+        w = float(np.sqrt(power[i]))
+        num += w * k * f_k
+        den += w * k * k
+    if den <= 0:
+        return f0_hz
+    return float(np.clip(num / den, f0_hz / tol, f0_hz * tol))
 
 
 def harmonic_bins(f0_hz: float, fmax_hz: float = HARMONIC_FMAX_HZ) -> np.ndarray:
