@@ -40,7 +40,8 @@ Bits = int | Sequence[int] | Mapping[str, int]
 
 
 def choose_quantizer(events: EventSet, bits: Bits | None = None) -> Quantizer:
-    """The quantizer `encode_evc` uses: from `bits` when given, else the set's own when its values fit, else 8 bits."""
+    """The quantizer `encode_evc` uses: from `bits` when given, else the set's own when its values fit, else the default
+    (8 bits, `f0_hz` 12)."""
     if bits is None and events.quantizer is not None and events.quantizer.fits(events.vectors):
         return events.quantizer
     if events.space == "controls":
@@ -53,7 +54,8 @@ def encode_evc(events: EventSet, bits: Bits | None = None, quantizer: Quantizer 
 
     Args:
         events: the set; controls-space vectors must lie in [0, 1], times must be >= 0.
-        bits: bits per column (an int for all, 32 ints, or {control name: bits}); default 8 each,
+        bits: bits per column (an int for all, 32 ints, or {control name: bits}); default 8 each
+            (`f0_hz` 12 in the controls space),
             or the quantizer the set was read with. 0 bits stores a column as a constant.
         quantizer: an explicit quantizer (overrides `bits`).
 

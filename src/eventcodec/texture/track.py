@@ -35,7 +35,7 @@ class TextureTracker:
             self._input = np.concatenate([self._input, np.asarray(audio, np.float32)[max(end - start, 0) :]])
 
     def add_events(self, times: np.ndarray, vectors: np.ndarray) -> None:
-        """Committed events (absolute times); decoded as the file will hold them (8-bit controls)."""
+        """Committed events (absolute times); decoded as the file will hold them (quantized controls)."""
         if len(times):
             q = self._quantizer
             self._times = np.concatenate([self._times, np.asarray(times, np.int64)])
