@@ -198,13 +198,23 @@ def st_corr(reference: np.ndarray, degraded: np.ndarray, sample_rate: int, align
         sample_rate: Hz of both.
         aligned: True when the caller has already aligned and trimmed both (skips `align`).
     """
+    ref, deg = _common_span(reference, degraded, sample_rate, aligned)
+    a, b = log_mel_power(ref, sample_rate), log_mel_power(deg, sample_rate)
+    return _correlation(a - a.mean(axis=1, keepdims=True), b - b.mean(axis=1, keepdims=True))
+
+
+def _common_span(reference: np.ndarray, degraded: np.ndarray, sample_rate: int,
+                 aligned: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Both signals as mono, aligned unless `aligned`, cut to the same length."""
     ref, deg = _as_mono(reference, "reference"), _as_mono(degraded, "degraded")
     if not aligned:
         ref, deg, _ = align(ref, deg, sample_rate)
     n = min(len(ref), len(deg))
-    a, b = log_mel_power(ref[:n], sample_rate), log_mel_power(deg[:n], sample_rate)
-    a -= a.mean(axis=1, keepdims=True)
-    b -= b.mean(axis=1, keepdims=True)
+    return ref[:n], deg[:n]
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """sum(a b) / sqrt(sum a^2 sum b^2) of centred features; 0.0 if either has no variance."""
     denom = float(np.sqrt(np.sum(a * a) * np.sum(b * b)))
     return float(np.sum(a * b) / denom) if denom > 0 else 0.0
 
@@ -238,13 +248,8 @@ def fs_corr(reference: np.ndarray, degraded: np.ndarray, sample_rate: int, align
         sample_rate: Hz of both.
         aligned: True when the caller has already aligned and trimmed both (skips `align`).
     """
-    ref, deg = _as_mono(reference, "reference"), _as_mono(degraded, "degraded")
-    if not aligned:
-        ref, deg, _ = align(ref, deg, sample_rate)
-    n = min(len(ref), len(deg))
-    a, b = _fine_structure(ref[:n], sample_rate), _fine_structure(deg[:n], sample_rate)
-    denom = float(np.sqrt(np.sum(a * a) * np.sum(b * b)))
-    return float(np.sum(a * b) / denom) if denom > 0 else 0.0
+    ref, deg = _common_span(reference, degraded, sample_rate, aligned)
+    return _correlation(_fine_structure(ref, sample_rate), _fine_structure(deg, sample_rate))
 
 
 def mrstft(reference: np.ndarray, degraded: np.ndarray, sample_rate: int, aligned: bool = False) -> float:
