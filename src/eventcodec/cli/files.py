@@ -30,11 +30,24 @@ def check_output(output: str | os.PathLike[str], *inputs: str | os.PathLike[str]
         raise EventCodecError(f"cannot write {dest}: folder {parent} is not writable")
 
 
+def _bits_text(bits: list[int], space: str) -> str:
+    """'8 per value', or '8 per value (f0_hz 12)' naming the controls that differ from the most common width."""
+    common = max(set(bits), key=bits.count)
+    odd = [j for j, b in enumerate(bits) if b != common]
+    if not odd:
+        return f"{common} per value"
+    if space != "controls":
+        return ", ".join(map(str, bits))
+    from eventcodec.controls import NAMES
+
+    return f"{common} per value ({', '.join(f'{NAMES[j]} {bits[j]}' for j in odd)})"
+
+
 def format_info(info: dict[str, Any], name: str) -> str:
     """The `info` text: one fact per line."""
     bits = info["quantizer_bits"]
     texture = f"yes ({info['texture_kbps']:.3f} kbps of the bitrate)" if info.get("texture") else "no"
-    bits_text = f"{bits[0]} per value" if len(set(bits)) == 1 else ", ".join(map(str, bits))
+    bits_text = _bits_text(bits, info["space"])
     lines = [
         f"file:            {name} ({info['file_bytes']} bytes)",
         f"space:           {info['space']}" + (f" (hash {info['model_hash']})" if info["model_hash"] else ""),
