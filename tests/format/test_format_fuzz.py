@@ -58,3 +58,36 @@ def test_mutated_files_fail_cleanly(data: bytes) -> None:
 def test_random_bytes_fail_cleanly(data: bytes) -> None:
     _decode_bounded(data)
     _decode_bounded(MAGIC + data)
+
+
+def _textured_good() -> bytes:
+    import numpy as np
+
+    from eventcodec.texture.grid import FRAME_SAMPLES, N_BANDS, Texture
+
+    es = realistic_set(30, 8.0, seed=4)
+    codes = np.random.default_rng(4).integers(0, 30, (-(-es.n_samples // FRAME_SAMPLES), N_BANDS))
+    return encode_evc(es.replace(texture=Texture(codes)))
+
+
+GOOD_TEXTURED = _textured_good()
+
+
+@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mutated_chunks_with_a_valid_crc_fail_cleanly(data: st.DataObject) -> None:
+    """Mutations inside a chunk of a version-2 file, CRC recomputed: the texture and event parsers see them."""
+    import struct
+    import zlib
+
+    buf = bytearray(GOOD_TEXTURED)
+    head_len = struct.unpack_from("<I", buf, 12)[0]
+    start = 8 + 12 + head_len  # the first chunk
+    stored_len = struct.unpack_from("<IBI", buf, start)[2]
+    lo, hi = start + 13, start + 13 + stored_len
+    for _ in range(data.draw(st.integers(1, 6))):
+        pos = data.draw(st.integers(lo, hi - 1))
+        buf[pos] = data.draw(st.integers(0, 255))
+    fields = bytes(buf[start : start + 9])
+    struct.pack_into("<I", buf, start + 9, zlib.crc32(bytes(buf[lo:hi]), zlib.crc32(fields)))
+    _decode_bounded(bytes(buf))
