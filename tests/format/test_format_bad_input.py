@@ -143,3 +143,21 @@ def test_compressed_header_is_bounded(good: bytes) -> None:
         decode_evc(data)
     with pytest.raises(FormatError, match="flags"):
         decode_evc(good[:10] + struct.pack("<H", 2) + good[12:])
+
+
+def test_a_frame_claiming_a_huge_size_is_refused_without_allocating_it() -> None:
+    """A zstd frame of 256 MiB of zeros is a few KiB; the reader stops at the size the events can take."""
+    import tracemalloc
+
+    from eventcodec.format import payload
+
+    method, stored = payload.compress(bytes(256 * 2**20))
+    assert method == payload.METHOD_ZSTD and len(stored) < 2**16
+    tracemalloc.start()
+    try:
+        with pytest.raises(FormatError, match="more than"):
+            payload.decompress(method, stored, 4096)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20
