@@ -1,12 +1,13 @@
 """EventSet -> audio: overlap-add of all events in 2^16-sample chunks, tails carried, bounded memory.
 
 Events are rendered once each (dry, with a pre-roll for negative fine shifts), batched by render-length
-bucket; their room parts are summed per room and convolved once per chunk (rooms are linear).
+bucket, in worker threads while this thread mixes; plain events (no morph, no body) whose ring outlasts
+their excitation take the split path (`split`). Their room parts are summed per room and convolved once
+per chunk (rooms are linear).
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 from collections import deque
 from collections.abc import Iterator
@@ -23,14 +24,16 @@ from eventcodec.synth.render import render_dry
 from eventcodec.synth.rooms import ROOM_NAMES, load_room
 from eventcodec.synth.schedule import PRE_ROLL, bucket_length
 from eventcodec.synth.seeds import event_seeds
+from eventcodec.synth.split import head_samples, render_dry_split, worth_splitting
 from eventcodec.synth.validate import validate_controls
 from eventcodec.texture.render import render as render_texture
 from eventcodec.types import SAMPLE_RATE, EventSet
 
 HOP = 2**16
-MAX_BATCH_SAMPLES = 2**18  # events x render length per batch: small batches stay in cache and bound memory
-RENDER_AHEAD = 4  # chunks whose events are rendered together (memory: their events, not the file length)
+MAX_BATCH_SAMPLES = 2**20  # events x render length per batch: bounds memory; bigger batches dispatch fewer ops
+RENDER_AHEAD = 16  # chunks whose events are batched together (memory: the mix buses, not the file length)
 WORKERS = 2  # render batches in parallel threads (torch and numpy release the GIL), one torch thread each
+LOOKAHEAD = 3 * WORKERS  # batches rendered ahead of the mixing (memory: <= 16 MB each)
 
 
 def _to_controls(events: EventSet) -> EventSet:
@@ -70,21 +73,103 @@ class _Bus:
         return out
 
 
-def _render_batch(vectors: np.ndarray, seeds: np.ndarray, n: int, n_x: np.ndarray) -> np.ndarray:
-    """Dry renders (n_events, n), PRE_ROLL samples before each event time, excitations cut after n_x samples."""
+class _Mixer:
+    """Overlap-adds rendered events onto a dry bus and one bus per room; hands out finished chunks, rooms applied."""
+
+    def __init__(self, irs: list[np.ndarray], origin: int, first: np.ndarray, wet: np.ndarray,
+                 room_idx: np.ndarray) -> None:
+        self.max_ir = max(len(x) for x in irs)
+        self.room_fft = int(scipy.fft.next_fast_len(HOP + self.max_ir, real=True))
+        self.ir_specs = scipy.fft.rfft(np.stack([np.pad(x, (0, self.max_ir - len(x))) for x in irs]), self.room_fft)
+        self.first, self.wet, self.room_idx = first, wet, room_idx
+        self.dry = _Bus(origin)
+        self.rooms = [_Bus(origin) for _ in irs]
+
+    def add(self, ids: np.ndarray, dry_part: np.ndarray, wet_part: np.ndarray) -> None:
+        """Add a batch from `_render_batch` (in the order given: the sum is bit-exact whatever the threads did)."""
+        for k, i in enumerate(ids):
+            self.dry.add(int(self.first[i]), dry_part[k])
+        for k, i in enumerate(ids[self.wet[ids] > 0]):
+            self.rooms[self.room_idx[i]].add(int(self.first[i]), wet_part[k])
+
+    def take(self) -> np.ndarray:
+        """The next HOP output samples (float64); every event starting in them must have been added."""
+        start = self.dry.start
+        used = [(r, block) for r, bus in enumerate(self.rooms) if (block := bus.take(HOP)).any()]
+        if used:  # rooms are linear: one FFT per used room, one inverse FFT for all of them
+            spec = scipy.fft.rfft(np.stack([b for _, b in used]), self.room_fft)
+            wet_spec = (spec * self.ir_specs[[r for r, _ in used]]).sum(axis=0)
+            self.dry.add(start, scipy.fft.irfft(wet_spec, self.room_fft)[: HOP + self.max_ir - 1])
+        return self.dry.take(HOP)
+
+
+def _render_batch(
+    vectors: np.ndarray, seeds: np.ndarray, n: int, n_x: np.ndarray, wet: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Dry renders, PRE_ROLL samples before each event time, excitations cut after n_x samples.
+
+    Returns (the dry bus's share (n_events, n), the room bus's share of the events with wet > 0), float64.
+    """
     with torch.no_grad():
         p = unpack(torch.from_numpy(vectors))
-        out = render_dry(p, torch.from_numpy(seeds), n, pre_roll=PRE_ROLL, excitation_samples=torch.from_numpy(n_x))
-        return out["body"].numpy()
+        cuts = torch.from_numpy(n_x)
+        plain = not bool((p["morph_amount"] > 0).any() or (p["body_mix"] > 0).any())
+        render = render_dry_split if plain and worth_splitting(n, head_samples(p, cuts)) else render_dry
+        audio = render(p, torch.from_numpy(seeds), n, pre_roll=PRE_ROLL, excitation_samples=cuts)["body"].numpy()
+    wet_rows = wet > 0
+    return audio * (1.0 - wet)[:, None], audio[wet_rows] * wet[wet_rows, None]
 
 
-def _mix_in(audio: np.ndarray, ids: np.ndarray, first: np.ndarray, wet: np.ndarray, room_idx: np.ndarray,
-            dry: _Bus, room_bus: list[_Bus]) -> None:
-    """Add rendered events (in the order given: the sum is bit-exact whatever the thread scheduling)."""
-    for k, i in enumerate(ids):
-        dry.add(int(first[i]), audio[k] * (1.0 - wet[i]))
-        if wet[i] > 0:
-            room_bus[room_idx[i]].add(int(first[i]), audio[k] * wet[i])
+def _plan(
+    first: np.ndarray, groups: np.ndarray, exc_lengths: np.ndarray, origin: int, n_chunks: int
+) -> Iterator[tuple[int, np.ndarray, int]]:
+    """Render batches in mixing order: (render group, event ids, render length).
+
+    Group g holds the events starting in chunks [g RENDER_AHEAD, (g + 1) RENDER_AHEAD); its batches share a
+    render length and which optional blocks run, sorted by excitation length so each batch's FFT covers
+    little more than its longest excitation.
+    """
+    j = 0
+    for g in range(-(-n_chunks // RENDER_AHEAD)):
+        j_end = int(np.searchsorted(first, origin + (g + 1) * RENDER_AHEAD * HOP, side="left"))
+        sel = np.arange(j, j_end)
+        j = j_end
+        for b, flag in np.unique(groups[sel], axis=0) if len(sel) else []:
+            ids = sel[(groups[sel, 0] == b) & (groups[sel, 1] == flag)]
+            ids = ids[np.argsort(exc_lengths[ids], kind="stable")]
+            per = max(1, MAX_BATCH_SAMPLES // int(b))
+            for k in range(0, len(ids), per):
+                yield g, ids[k : k + per], int(b)
+
+
+TABLE_SLICE = 4096  # events whose (n, 32) float64 intermediates exist at once while the event table is built
+
+
+def _event_table(events: EventSet, rooms: tuple[str, ...], origin: int, stop: int) -> dict[str, np.ndarray]:
+    """Per-event scheduling facts of the events audible in [origin, stop), built slice by slice (bounded memory).
+
+    Keys: index (into the set), first (render start sample), seeds, wet, room_idx, buckets (render length),
+    exc_lengths (excitation cut), flags (which optional blocks of `render_dry` run: 1 body, 2 morph).
+    """
+    parts: list[dict[str, np.ndarray]] = []
+    for lo in range(0, len(events), TABLE_SLICE):
+        vec, times = events.vectors[lo : lo + TABLE_SLICE], events.times[lo : lo + TABLE_SLICE]
+        first = times - PRE_ROLL
+        keep = np.flatnonzero((first < stop) & (times + audible_length(vec, rooms=rooms) > origin))
+        vec, times = vec[keep], times[keep]
+        phys = unpack(torch.from_numpy(vec.astype(np.float64)))
+        buckets = bucket_length(audible_length(vec * _no_room_mask(), rooms=rooms) + PRE_ROLL)
+        parts.append({
+            "index": keep + lo, "first": first[keep], "seeds": event_seeds(times, vec),
+            "wet": phys["room_wet"].numpy(),
+            "room_idx": np.clip(np.rint(phys["room_id"].numpy()).astype(np.int64), 0, len(rooms) - 1),
+            "buckets": buckets, "exc_lengths": np.minimum(excitation_length(vec), buckets),
+            "flags": ((phys["body_mix"].numpy() > 0) + 2 * (phys["morph_amount"].numpy() > 0)).astype(np.int64),
+        })
+    if not parts:
+        return {k: np.zeros(0, np.float64 if k == "wet" else np.int64) for k in
+                ("index", "first", "seeds", "wet", "room_idx", "buckets", "exc_lengths", "flags")}
+    return {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
 
 
 def decode_chunks(
@@ -111,87 +196,52 @@ def decode_chunks(
     if total == 0:
         return
     irs = [load_room(r) for r in rooms]
-    max_ir = max(len(x) for x in irs)
-    room_fft = int(scipy.fft.next_fast_len(HOP + max_ir, real=True))
-    ir_specs = scipy.fft.rfft(np.stack([np.pad(x, (0, max_ir - len(x))) for x in irs]), room_fft)
-
-    vec = events.vectors
-    lengths = audible_length(vec, rooms=tuple(rooms))
-    first = events.times - PRE_ROLL
     stop = start_sample + total
-    origin = start_sample - max_ir  # room tails from before the range reach into it
-    keep = (first < stop) & (events.times + lengths > origin)
-    vec, first = vec[keep], first[keep]
-    seeds = event_seeds(events.times, events.vectors)[keep]
-    phys = unpack(torch.from_numpy(vec.astype(np.float64)))
-    wet = phys["room_wet"].numpy()
-    room_idx = np.clip(np.rint(phys["room_id"].numpy()).astype(np.int64), 0, len(irs) - 1)
-    buckets = bucket_length(audible_length(vec * _no_room_mask(), rooms=tuple(rooms)) + PRE_ROLL)
-    exc_lengths = np.minimum(excitation_length(vec), buckets)
-    # batches share a render length and which optional blocks run (body decides the FFT size); sorted by excitation
-    # length so each batch's FFT covers little more than its longest excitation
-    flags = (phys["body_mix"].numpy() > 0) + 2 * (phys["morph_amount"].numpy() > 0)  # optional paths of render_dry
-    groups = np.stack([buckets, flags], axis=1).astype(np.int64)
-
-    dry = _Bus(origin)
-    room_bus = [_Bus(origin) for _ in irs]
+    origin = start_sample - max(len(x) for x in irs)  # room tails from before the range reach into it
+    t = _event_table(events, tuple(rooms), origin, stop)
+    vec, first = events.vectors[t["index"]], t["first"]
     n_chunks = -(-(stop - origin) // HOP)
+    exc_lengths, seeds, wet = t["exc_lengths"], t["seeds"], t["wet"]
+    plan = _plan(first, np.stack([t["buckets"], t["flags"]], axis=1), exc_lengths, origin, n_chunks)
+    mixer = _Mixer(irs, origin, first, wet, t["room_idx"])
     from tqdm import tqdm
 
-    j = 0
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        for c in tqdm(range(n_chunks), disable=not progress, desc="decode", unit="chunk", leave=False):
-            chunk_end = origin + (c + 1) * HOP
-            # render every RENDER_AHEAD chunks, all events starting in them: bigger batches, same result
-            render_end = origin + (c // RENDER_AHEAD + 1) * RENDER_AHEAD * HOP
-            j_end = int(np.searchsorted(first, render_end, side="left")) if c % RENDER_AHEAD == 0 else j
-            sel = np.arange(j, j_end)
-            j = j_end
-            with single_thread():
-                batches = []
-                for b, flag in np.unique(groups[sel], axis=0) if len(sel) else []:
-                    ids = sel[(groups[sel, 0] == b) & (groups[sel, 1] == flag)]
-                    ids = ids[np.argsort(exc_lengths[ids], kind="stable")]
-                    per = max(1, MAX_BATCH_SAMPLES // int(b))
-                    batches += [(ids[k : k + per], int(b)) for k in range(0, len(ids), per)]
-                jobs: deque[tuple[np.ndarray, Future[np.ndarray]]] = deque()
-                for n_job, (part, b) in enumerate(batches):
-                    jobs.append((part, pool.submit(_render_batch, vec[part], seeds[part], b, exc_lengths[part])))
-                    if len(jobs) <= WORKERS and n_job < len(batches) - 1:
-                        continue  # keep at most WORKERS + 1 batches in flight: bounded memory
-                    while jobs and (len(jobs) > WORKERS or n_job == len(batches) - 1):
-                        part_done, job = jobs.popleft()
-                        _mix_in(job.result(), part_done, first, wet, room_idx, dry, room_bus)
-
-                blocks = [(r, bus.take(HOP)) for r, bus in enumerate(room_bus)]
-                used = [(r, b) for r, b in blocks if b.any()]
-                if used:  # rooms are linear: one FFT per used room, one inverse FFT for all of them
-                    spec = scipy.fft.rfft(np.stack([b for _, b in used]), room_fft)
-                    wet_spec = (spec * ir_specs[[r for r, _ in used]]).sum(axis=0)
-                    dry.add(chunk_end - HOP, scipy.fft.irfft(wet_spec, room_fft)[: HOP + max_ir - 1])
-            out = dry.take(HOP)
-            lo, hi = max(start_sample, chunk_end - HOP), min(stop, chunk_end)
-            if hi > lo:
-                block = out[lo - (chunk_end - HOP) : hi - (chunk_end - HOP)].astype(np.float32)
-                if texture and events.texture is not None:
-                    noise = render_texture(events.texture, events.sample_rate, lo, hi - lo)
-                    block += noise if texture_gain_db == 0 else noise * np.float32(10 ** (texture_gain_db / 20))
-                yield block
+    # workers render up to LOOKAHEAD batches ahead, across group borders, while this thread mixes them in plan
+    # order (so the sums are bit-exact whatever the scheduling) and convolves the rooms of finished chunks
+    jobs: deque[tuple[int, np.ndarray, Future[tuple[np.ndarray, np.ndarray]]]] = deque()
+    threads = torch.get_num_threads()
+    try:
+        with ThreadPoolExecutor(max_workers=WORKERS, initializer=_one_thread) as pool:
+            for c in tqdm(range(n_chunks), disable=not progress, desc="decode", unit="chunk", leave=False):
+                while True:
+                    while len(jobs) < LOOKAHEAD and (nxt := next(plan, None)) is not None:
+                        g, part, b = nxt
+                        args = (vec[part], seeds[part], b, exc_lengths[part], wet[part])
+                        jobs.append((g, part, pool.submit(_render_batch, *args)))
+                    if not jobs or jobs[0][0] > c // RENDER_AHEAD:
+                        break
+                    _, part, job = jobs.popleft()
+                    mixer.add(part, *job.result())
+                chunk_start = origin + c * HOP
+                out = mixer.take()
+                lo, hi = max(start_sample, chunk_start), min(stop, chunk_start + HOP)
+                if hi > lo:
+                    block = out[lo - chunk_start : hi - chunk_start].astype(np.float32)
+                    if texture and events.texture is not None:
+                        noise = render_texture(events.texture, events.sample_rate, lo, hi - lo)
+                        block += noise if texture_gain_db == 0 else noise * np.float32(10 ** (texture_gain_db / 20))
+                    yield block
+    finally:  # a worker's setting also reaches MKL's process-wide one: restore it
+        torch.set_num_threads(threads)
 
 
-@contextlib.contextmanager
-def single_thread() -> Iterator[None]:
-    """Run torch on one intra-op thread, then restore the setting.
+def _one_thread() -> None:
+    """Worker initialiser: torch on one intra-op thread in this thread (the OpenMP setting is per thread).
 
     Decoding runs many small ops; with contended cores, OpenMP barriers between 2 threads cost far
-    more than they save (measured 4x slower under load), so one thread is both faster and steadier.
+    more than they save (measured 4x slower under load), so one thread per worker is faster and steadier.
     """
-    before = torch.get_num_threads()
     torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _no_room_mask() -> np.ndarray:

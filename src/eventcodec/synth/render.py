@@ -40,9 +40,13 @@ STAGES = ("impulse", "resonance", "body", "room", "output")
 PARTIAL_FLOOR = 1e-6  # partials this far below an event's strongest are not synthesized (without gradients)
 
 
-def _family(
-    p: dict[str, torch.Tensor], f0: torch.Tensor, bright: torch.Tensor, n_fft: int, n: int, n_max: int, sr: int
-) -> torch.Tensor:
+def partials(
+    p: dict[str, torch.Tensor], f0: torch.Tensor, bright: torch.Tensor, n_max: int, sr: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A resonance block's partials (freq, T60, amplitude at unit energy), each (batch, <= n_max).
+
+    Without gradients, the tail of partials that no event of the batch can hear (< -120 dB) is dropped.
+    """
     freq, t60, amp = harmonic_family(
         f0,
         p["n_partials"],
@@ -57,11 +61,45 @@ def _family(
         max_partials=n_max,
     )
     gain = unit_energy_gain(t60, amp, sr).unsqueeze(-1)
-    if not amp.requires_grad:  # skip the tail of partials that no event of the batch can hear (< -120 dB)
+    if not amp.requires_grad:
         audible = (amp > PARTIAL_FLOOR * amp.amax(-1, keepdim=True)).any(0).nonzero()
         keep = int(audible.max()) + 1 if len(audible) else 1
         freq, t60, amp = freq[:, :keep], t60[:, :keep], amp[:, :keep]
-    return torch.fft.rfft(damped_sinusoid_bank(freq, t60, amp * gain, n, sr), n=n_fft)
+    return freq, t60, amp * gain
+
+
+def _family(
+    p: dict[str, torch.Tensor], f0: torch.Tensor, bright: torch.Tensor, n_fft: int, n: int, n_max: int, sr: int
+) -> torch.Tensor:
+    return torch.fft.rfft(damped_sinusoid_bank(*partials(p, f0, bright, n_max, sr), n, sr), n=n_fft)
+
+
+def max_partials(p: dict[str, torch.Tensor]) -> int:
+    """The widest bank a batch needs: its largest rounded `n_partials`."""
+    return max(1, int(torch.round(p["n_partials"]).max().item()))
+
+
+def excitation(
+    p: dict[str, torch.Tensor],
+    seeds: torch.Tensor,
+    n_x: int,
+    n_fft: int,
+    pre_roll: int,
+    sr: int,
+    excitation_samples: torch.Tensor | None,
+) -> torch.Tensor:
+    """The excitation's rFFT (batch, n_fft // 2 + 1): enveloped noise + click, coloured and finely shifted."""
+    dtype, dev = p["amp_db"].dtype, p["amp_db"].device
+    t = torch.arange(n_x, dtype=dtype, device=dev) / sr
+    freqs = torch.arange(n_fft // 2 + 1, dtype=dtype, device=dev) * (sr / n_fft)
+    shift = p["shift_samples"] + pre_roll
+    env = envelope(t, p["attack_s"], p["env_decay_s"], p["sustain_db"], p["hold_s"], p["release_s"],
+                   p["tremolo_hz"], p["tremolo_depth"])
+    # colour and fine shift share one complex factor: every later stage is shifted already
+    colour = colour_response(freqs, p["noise_lowpass_hz"], p["noise_highpass_hz"], shift_ramp(shift, n_fft), sr)
+    if excitation_samples is not None:  # each event's own cut: its render does not depend on its batch
+        env = env * (torch.arange(n_x, device=dev) < excitation_samples.to(dev).unsqueeze(-1))
+    return excitation_spectrum(white_noise(seeds, n_x, dtype), env, p["click_mix"], colour, n_fft)
 
 
 def render_dry(
@@ -98,28 +136,23 @@ def render_dry(
     lowest_hz = float(torch.minimum(p["noise_lowpass_hz"], p["noise_highpass_hz"]).min().detach())
     ring = colour_ring_samples(lowest_hz, sr)
     n_fft = fft_size(n, ring_samples=ring) if with_body else fft_size(n, n_x, ring)
-    t = torch.arange(n, dtype=dtype, device=dev) / sr
-    freqs = torch.arange(n_fft // 2 + 1, dtype=dtype, device=dev) * (sr / n_fft)
-
-    shift = p["shift_samples"] + pre_roll
-    env = envelope(t[:n_x], p["attack_s"], p["env_decay_s"], p["sustain_db"], p["hold_s"], p["release_s"],
-                   p["tremolo_hz"], p["tremolo_depth"])
-    # colour and fine shift share one complex factor: every later stage is shifted already
-    colour = colour_response(freqs, p["noise_lowpass_hz"], p["noise_highpass_hz"], shift_ramp(shift, n_fft), sr)
-    if excitation_samples is not None:  # each event's own cut: its render does not depend on its batch
-        env = env * (torch.arange(n_x, device=dev) < excitation_samples.to(dev).unsqueeze(-1))
-    x = excitation_spectrum(white_noise(seeds, n_x, dtype), env, p["click_mix"], colour, n_fft)
-
-    n_max = max(1, int(torch.round(p["n_partials"]).max().item()))
+    x = excitation(p, seeds, n_x, n_fft, pre_roll, sr, excitation_samples)
+    n_max = max_partials(p)
     g_a = block_gain(_family(p, p["f0_hz"], p["brightness_hz"], n_fft, n, n_max, sr), p["tonal_mix"])
     if grad or bool((p["morph_amount"] > 0).any()):
         f0_b = p["f0_hz"] * p["morph_f0_ratio"]
         g_b = block_gain(_family(p, f0_b, p["morph_brightness_hz"], n_fft, n, n_max, sr), p["tonal_mix"])
+        t = torch.arange(n, dtype=dtype, device=dev) / sr
+        shift = p["shift_samples"] + pre_roll
         m = morph_mask(t.unsqueeze(0) - (shift / sr).unsqueeze(-1), p["morph_time_s"], p["morph_amount"])
-        y1 = torch.fft.irfft(x * g_a, n=n_fft)[:, :n] * (1.0 - m) + torch.fft.irfft(x * g_b, n=n_fft)[:, :n] * m
-        y1_spec = torch.fft.rfft(y1, n=n_fft)
+        y1: torch.Tensor | None = (torch.fft.irfft(x * g_a, n=n_fft)[:, :n] * (1.0 - m)
+                                   + torch.fft.irfft(x * g_b, n=n_fft)[:, :n] * m)
     else:
-        y1, y1_spec = None, x * g_a
+        y1 = None  # block 1 stays a spectrum, x * g_a, until a later stage needs its samples
+
+    def block1() -> torch.Tensor:
+        """Block 1's output, truncated to n samples."""
+        return y1 if y1 is not None else torch.fft.irfft(x * g_a, n=n_fft)[:, :n]
 
     if with_body:
         ones = torch.ones_like(p["body_hz"]).unsqueeze(-1)
@@ -127,18 +160,16 @@ def render_dry(
         h_body = damped_sinusoid_bank(
             p["body_hz"].unsqueeze(-1), body_t60, ones * unit_energy_gain(body_t60, ones, sr).unsqueeze(-1), n, sr
         )
-        # block 2 convolves block 1 truncated to n samples (the morph path has it so already): no wrap-around
-        y1_trunc_spec = y1_spec if y1 is not None else torch.fft.rfft(torch.fft.irfft(y1_spec, n=n_fft)[:, :n], n=n_fft)
-        y2_spec = y1_trunc_spec * block_gain(torch.fft.rfft(h_body, n=n_fft), p["body_mix"])
+        # block 2 convolves block 1 truncated to n samples: no wrap-around
+        y2_spec = torch.fft.rfft(block1(), n=n_fft) * block_gain(torch.fft.rfft(h_body, n=n_fft), p["body_mix"])
+        body = torch.fft.irfft(y2_spec, n=n_fft)[:, :n]
     else:
-        y2_spec = y1_spec
-
-    body = torch.fft.irfft(y2_spec, n=n_fft)[:, :n]
+        body = block1()
     gain = 10.0 ** (p["amp_db"] / 20.0) / (body.abs().amax(-1) + 1e-30)
     out = {"body": body * gain.unsqueeze(-1), "gain": gain}
     if stages:
-        for name, spec in (("impulse", x), ("resonance", y1_spec)):
-            out[name] = torch.fft.irfft(spec, n=n_fft)[:, :n] * gain.unsqueeze(-1)
+        out["impulse"] = torch.fft.irfft(x, n=n_fft)[:, :n] * gain.unsqueeze(-1)
+        out["resonance"] = block1() * gain.unsqueeze(-1)
     return out
 
 

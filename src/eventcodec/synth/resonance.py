@@ -131,37 +131,91 @@ def damped_sinusoid_spectrum(
     return out
 
 
+def _block_size(length: int) -> int:
+    """The power of two nearest sqrt(length), 16..512: fewest transcendentals for the block factorisation."""
+    return int(min(512, max(16, 2 ** round(math.log2(max(length, 1)) / 2))))
+
+
+def _block_powers(
+    freq_hz: torch.Tensor, t60_s: torch.Tensor, block: int, n_blocks: int, sample_rate: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """z^i for i < block and z^(block j) for j < n_blocks of each pole z = r e^(i theta).
+
+    Returns (inner re, inner im) (B, P, block) and (outer re, outer im) (B, n_blocks, P).
+    """
+    dtype, dev = freq_hz.dtype, freq_hz.device
+    theta = (2.0 * math.pi / sample_rate) * freq_hz
+    log_r = -LN_1000 / (t60_s * sample_rate)
+    i = torch.arange(block, dtype=dtype, device=dev)
+    j = torch.arange(n_blocks, dtype=torch.float64, device=dev) * block
+    inner_mag = torch.exp(log_r.unsqueeze(-1) * i)  # phases < 512 pi: exact enough in float32
+    inner_ph = theta.unsqueeze(-1) * i
+    outer_mag = torch.exp(log_r.unsqueeze(-2) * j.to(dtype).unsqueeze(-1))
+    # outer phases reach ~1e6 rad: reduce mod 2 pi in float64 before float32 trigonometry
+    outer_ph = torch.remainder(theta.to(torch.float64).unsqueeze(-2) * j.unsqueeze(-1), 2.0 * math.pi).to(dtype)
+    return (inner_mag * torch.cos(inner_ph), inner_mag * torch.sin(inner_ph),
+            outer_mag * torch.cos(outer_ph), outer_mag * torch.sin(outer_ph))
+
+
 def damped_sinusoid_bank(
     freq_hz: torch.Tensor, t60_s: torch.Tensor, amp: torch.Tensor, length: int, sample_rate: int,
-    block: int | None = None,
+    block: int | None = None, amp_cos: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Time-domain bank (batch, length) = sum_p amp_p r_p^n sin(theta_p n), built with one batched matmul.
+    """Time-domain bank (batch, length) = sum_p r_p^n (amp_p sin(theta_p n) + amp_cos_p cos(theta_p n)), one bmm.
 
-    With n = block j + i, z^n = z^(block j) z^i, so h[block j + i] = Im(sum_p (amp_p z_p^(block j)) z_p^i):
-    a (n_blocks x 2P) @ (2P x block) product per event instead of P x length transcendental evaluations.
+    With n = block j + i, z^n = z^(block j) z^i, so h[block j + i] = Im(sum_p (c_p z_p^(block j)) z_p^i) with
+    c_p = amp_p + i amp_cos_p: a (n_blocks x 2P) @ (2P x block) product per event instead of P x length
+    transcendental evaluations.
 
     Args:
         freq_hz, t60_s, amp: (batch, n_partials).
         length: samples L.
         sample_rate: Hz.
-        block: inner block size; None picks the power of two nearest sqrt(L) (fewest transcendentals).
+        block: inner block size; None picks the power of two nearest sqrt(L).
+        amp_cos: (batch, n_partials) cosine amplitudes (a phase per partial); None: all 0.
     """
-    dtype, dev = freq_hz.dtype, freq_hz.device
-    if block is None:
-        block = int(min(512, max(16, 2 ** round(math.log2(max(length, 1)) / 2))))
+    block = _block_size(length) if block is None else block
     n_blocks = -(-length // block)
-    theta = (2.0 * math.pi / sample_rate) * freq_hz
-    log_r = -LN_1000 / (t60_s * sample_rate)
-    i = torch.arange(block, dtype=dtype, device=dev)
-    j = torch.arange(n_blocks, dtype=torch.float64, device=dev) * block
-    inner_mag = torch.exp(log_r.unsqueeze(-1) * i)  # (B, P, block); phases < 512 pi: exact enough in float32
-    inner_ph = theta.unsqueeze(-1) * i
-    outer_mag = torch.exp(log_r.unsqueeze(-2) * j.to(dtype).unsqueeze(-1)) * amp.unsqueeze(-2)  # (B, nb, P)
-    # outer phases reach ~1e6 rad: reduce mod 2 pi in float64 before float32 trigonometry
-    outer_ph = torch.remainder(theta.to(torch.float64).unsqueeze(-2) * j.unsqueeze(-1), 2.0 * math.pi).to(dtype)
-    left = torch.cat([outer_mag * torch.cos(outer_ph), outer_mag * torch.sin(outer_ph)], dim=-1)  # (B, nb, 2P)
-    right = torch.cat([inner_mag * torch.sin(inner_ph), inner_mag * torch.cos(inner_ph)], dim=-2)  # (B, 2P, block)
+    in_re, in_im, out_re, out_im = _block_powers(freq_hz, t60_s, block, n_blocks, sample_rate)
+    a = amp.unsqueeze(-2)
+    if amp_cos is None:
+        left = torch.cat([out_re * a, out_im * a], dim=-1)  # (B, nb, 2P): re and im of c z^(block j)
+    else:
+        b = amp_cos.unsqueeze(-2)
+        left = torch.cat([out_re * a - out_im * b, out_im * a + out_re * b], dim=-1)
+    right = torch.cat([in_im, in_re], dim=-2)  # (B, 2P, block): Im(w z^i) = Re(w) Im(z^i) + Im(w) Re(z^i)
     return torch.bmm(left, right).reshape(freq_hz.shape[0], n_blocks * block)[:, :length]
+
+
+def resonator_state(
+    x: torch.Tensor, freq_hz: torch.Tensor, t60_s: torch.Tensor, amp: torch.Tensor, sample_rate: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """What a bank of resonances rings with after an input ends: the free decay of x * h in closed form.
+
+    For h[n] = sum_p amp_p Im(z_p^n) and x zero from sample L = x.shape[-1] on, (x * h)[L + s] =
+    sum_p Im(c_p z_p^s) with c_p = amp_p sum_{t < L} x[t] z_p^(L - t): continue it with
+    `damped_sinusoid_bank(freq, t60, Re c, n, sr, amp_cos=Im c)`.
+
+    Args:
+        x: (batch, L) input.
+        freq_hz, t60_s, amp: (batch, n_partials) as for `damped_sinusoid_bank`.
+        sample_rate: Hz.
+
+    Returns:
+        (Re c, Im c), each (batch, n_partials).
+    """
+    length = x.shape[-1]
+    block = _block_size(length + 1)
+    n_blocks = -(-(length + 1) // block)
+    in_re, in_im, out_re, out_im = _block_powers(freq_hz, t60_s, block, n_blocks, sample_rate)
+    # u[k] = x[L - k] for k = 1..L (u[0] = 0), so c_p = amp_p sum_k u[k] z_p^k = sum_j z_p^(block j) (U_j . z_p^i)
+    u = torch.nn.functional.pad(torch.flip(x, (-1,)), (1, n_blocks * block - length - 1))
+    u = u.reshape(x.shape[0], n_blocks, block)
+    inner_re = torch.bmm(u, in_re.transpose(-1, -2))  # (B, nb, P)
+    inner_im = torch.bmm(u, in_im.transpose(-1, -2))
+    c_re = (out_re * inner_re - out_im * inner_im).sum(-2)
+    c_im = (out_re * inner_im + out_im * inner_re).sum(-2)
+    return amp * c_re, amp * c_im
 
 
 def damped_sinusoid_reference(
