@@ -1,8 +1,8 @@
 """EventSet -> audio: overlap-add of all events in 2^16-sample chunks, tails carried, bounded memory.
 
 Events are rendered once each (dry, with a pre-roll for negative fine shifts), batched by render-length
-bucket, in worker threads while this thread mixes; plain events (no morph, no body) whose ring outlasts
-their excitation take the split path (`split`). Their room parts are summed per room and convolved once
+bucket, in worker threads while this thread mixes; events whose ring outlasts their excitation take the
+split path (`split`). Their room parts are summed per room and convolved once
 per chunk (rooms are linear).
 """
 
@@ -49,26 +49,34 @@ def _to_controls(events: EventSet) -> EventSet:
 
 
 class _Bus:
-    """A float64 accumulator addressed in absolute samples that slides forward one chunk at a time."""
+    """A float32 accumulator addressed in absolute samples that slides forward one chunk at a time.
+
+    `buf[off:]` holds the samples from `start` on; the buffer doubles when an event reaches past it (the
+    live part is copied to the front then), so adding and taking cost O(1) per sample amortised.
+    """
 
     def __init__(self, start: int) -> None:
         self.start = start
-        self.data = np.zeros(0, dtype=np.float64)
+        self.buf = np.zeros(0, dtype=np.float32)
+        self.off = 0
 
     def add(self, at: int, x: np.ndarray) -> None:
         lo = at - self.start
         if lo < 0:
             x, lo = x[-lo:], 0
         end = lo + len(x)
-        if end > len(self.data):
-            self.data = np.concatenate([self.data, np.zeros(max(end - len(self.data), HOP))])
-        self.data[lo:end] += x
+        if self.off + end > len(self.buf):
+            live = self.buf[self.off :]
+            grown = np.zeros(max(2 * end, HOP), dtype=np.float32)
+            grown[: len(live)] = live
+            self.buf, self.off = grown, 0
+        self.buf[self.off + lo : self.off + end] += x
 
     def take(self, n: int) -> np.ndarray:
-        out = np.zeros(n)
-        m = min(n, len(self.data))
-        out[:m] = self.data[:m]
-        self.data = self.data[n:].copy() if len(self.data) > n else np.zeros(0)
+        out = np.zeros(n, dtype=np.float32)
+        m = max(0, min(n, len(self.buf) - self.off))
+        out[:m] = self.buf[self.off : self.off + m]
+        self.off += n
         self.start += n
         return out
 
@@ -80,7 +88,8 @@ class _Mixer:
                  room_idx: np.ndarray) -> None:
         self.max_ir = max(len(x) for x in irs)
         self.room_fft = int(scipy.fft.next_fast_len(HOP + self.max_ir, real=True))
-        self.ir_specs = scipy.fft.rfft(np.stack([np.pad(x, (0, self.max_ir - len(x))) for x in irs]), self.room_fft)
+        irs_padded = np.stack([np.pad(x, (0, self.max_ir - len(x))) for x in irs]).astype(np.float32)
+        self.ir_specs = scipy.fft.rfft(irs_padded, self.room_fft)
         self.first, self.wet, self.room_idx = first, wet, room_idx
         self.dry = _Bus(origin)
         self.rooms = [_Bus(origin) for _ in irs]
@@ -93,7 +102,7 @@ class _Mixer:
             self.rooms[self.room_idx[i]].add(int(self.first[i]), wet_part[k])
 
     def take(self) -> np.ndarray:
-        """The next HOP output samples (float64); every event starting in them must have been added."""
+        """The next HOP output samples (float32); every event starting in them must have been added."""
         start = self.dry.start
         used = [(r, block) for r, bus in enumerate(self.rooms) if (block := bus.take(HOP)).any()]
         if used:  # rooms are linear: one FFT per used room, one inverse FFT for all of them
@@ -108,16 +117,16 @@ def _render_batch(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Dry renders, PRE_ROLL samples before each event time, excitations cut after n_x samples.
 
-    Returns (the dry bus's share (n_events, n), the room bus's share of the events with wet > 0), float64.
+    Returns (the dry bus's share (n_events, n), the room bus's share of the events with wet > 0), float32.
     """
     with torch.no_grad():
         p = unpack(torch.from_numpy(vectors))
         cuts = torch.from_numpy(n_x)
-        plain = not bool((p["morph_amount"] > 0).any() or (p["body_mix"] > 0).any())
-        render = render_dry_split if plain and worth_splitting(n, head_samples(p, cuts)) else render_dry
+        render = render_dry_split if worth_splitting(n, head_samples(p, cuts)) else render_dry
         audio = render(p, torch.from_numpy(seeds), n, pre_roll=PRE_ROLL, excitation_samples=cuts)["body"].numpy()
+    audio, share = audio.astype(np.float32, copy=False), wet.astype(np.float32)
     wet_rows = wet > 0
-    return audio * (1.0 - wet)[:, None], audio[wet_rows] * wet[wet_rows, None]
+    return audio * (1.0 - share)[:, None], audio[wet_rows] * share[wet_rows, None]
 
 
 def _plan(

@@ -73,16 +73,18 @@ def colour_response(
         complex (batch, n_bins) frequency response.
     """
     nyq = 0.5 * sample_rate
-    warp = torch.tan((math.pi / sample_rate) * torch.clamp(freqs_hz, max=nyq * 0.99999)).unsqueeze(0)
-    x = warp / torch.tan((math.pi / sample_rate) * torch.clamp(lowpass_hz, max=0.995 * nyq)).unsqueeze(-1)
-    y = warp / torch.tan((math.pi / sample_rate) * torch.clamp(highpass_hz, max=0.995 * nyq)).unsqueeze(-1)
-    a, b = 1.0 - x * x, math.sqrt(2.0) * x
-    y2 = y * y
-    c, d = 1.0 - y2, math.sqrt(2.0) * y
-    # H = -y^2 / P with P = (a + ib)(c + id): H = -y^2 conj(P) / |P|^2, all in real arithmetic
-    p_re, p_im = a * c - b * d, a * d + b * c
-    scale = -y2 / (p_re * p_re + p_im * p_im + 1e-30)
-    h = torch.complex(scale * p_re, -scale * p_im)
+    w = torch.tan((math.pi / sample_rate) * torch.clamp(freqs_hz, max=nyq * 0.99999)).unsqueeze(0)
+    w2 = w * w
+    kl = 1.0 / torch.tan((math.pi / sample_rate) * torch.clamp(lowpass_hz, max=0.995 * nyq)).unsqueeze(-1)
+    kh = 1.0 / torch.tan((math.pi / sample_rate) * torch.clamp(highpass_hz, max=0.995 * nyq)).unsqueeze(-1)
+    # with x = w kl, y = w kh (the bins warped to each prototype), u = x y and v = x + y:
+    # P = (1 - x^2 + i sqrt2 x)(1 - y^2 + i sqrt2 y) = (1 - v^2 + u^2) + i sqrt2 v (1 - u), |P|^2 = (1 + x^4)(1 + y^4)
+    # and H = -y^2 / P = -y^2 conj(P) / |P|^2, all in real arithmetic (it runs on every bin of every event)
+    u = w2 * (kl * kh)
+    v = w * (kl + kh)
+    x2, y2 = w2 * (kl * kl), w2 * (kh * kh)
+    scale = -y2 / (1.0 + y2 * y2) / (1.0 + x2 * x2)  # in two steps: the product overflows float32 near Nyquist
+    h = torch.complex(scale * (1.0 - v * v + u * u), scale * (-math.sqrt(2.0)) * v * (1.0 - u))
     return h if ramp is None else h * ramp
 
 

@@ -1,20 +1,26 @@
-"""Fast decoding of plain events: the excitation's span by FFT, the resonances' free decay in closed form.
+"""Fast decoding: the excitation's span by FFT, the resonances' free decay in closed form.
 
-An event without a morph or a body block is y = (1 - tonal_mix) x + tonal_mix (x * h), with x the
-excitation and h a bank of decaying sinusoids. Once x has ended (sample L: its envelope cut, the fine shift
-and the colour filters' ring), x * h is a free decay, sum_p Im(c_p z_p^s), whose amplitudes c_p are the
-resonators' state at L (`resonance.resonator_state`). So only the first L samples need FFTs, of size ~2 L
-rather than n + L: real music has notes that ring for seconds after a 50 ms burst, where this is several
-times faster. Equal to `render.render_dry` up to float rounding (and the colour ring beyond its -60 dB bound).
+Block 1 of an event is y = (1 - tonal_mix) x + tonal_mix (x * h), with x the excitation and h a bank
+of decaying sinusoids. Once x has ended (sample L: its envelope cut, the fine shift and the colour
+filters' ring), x * h is a free decay, sum_p Im(c_p z_p^s), whose amplitudes c_p are the resonators'
+state at L (`resonance.resonator_state`). So only the first L samples need FFTs, of size ~2 L rather
+than n + L (or 2 n with a body block): real music has notes that ring for seconds after a 50 ms burst,
+where this is several times faster. The morph mixes two such rings in time; the body block, a single
+two-pole resonance, runs as its recursive filter. Equal to `render.render_dry` up to float rounding
+(and the colour ring beyond its -60 dB bound); no gradients.
 """
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+import scipy.signal
 import torch
 
-from eventcodec.synth.mix import block_gain
+from eventcodec.synth.mix import block_gain, morph_mask
 from eventcodec.synth.render import excitation, max_partials, partials
-from eventcodec.synth.resonance import damped_sinusoid_bank, resonator_state
+from eventcodec.synth.resonance import LN_1000, damped_sinusoid_bank, resonator_state, unit_energy_gain
 from eventcodec.synth.schedule import COLOUR_RING, MAX_SHIFT, colour_ring_samples, fast_fft_length
 from eventcodec.types import SAMPLE_RATE
 
@@ -31,6 +37,39 @@ def worth_splitting(n_samples: int, head: int) -> bool:
     return n_samples > 2 * head
 
 
+def _ring(
+    p: dict[str, torch.Tensor], f0: torch.Tensor, bright: torch.Tensor, x_spec: torch.Tensor, x_head: torch.Tensor,
+    n: int, sr: int,
+) -> torch.Tensor:
+    """One resonance family's block output (batch, n): the head by FFT, then the free decay."""
+    head, n_fft = x_head.shape[-1], 2 * (x_spec.shape[-1] - 1)
+    freq, t60, amp = partials(p, f0, bright, max_partials(p), sr)
+    h_spec = torch.fft.rfft(damped_sinusoid_bank(freq, t60, amp, head, sr), n=n_fft)
+    tonal = p["tonal_mix"]
+    parts = [torch.fft.irfft(x_spec * block_gain(h_spec, tonal), n=n_fft)[:, :head]]
+    if n > head:
+        c_re, c_im = resonator_state(x_head, freq, t60, amp, sr)
+        parts.append(damped_sinusoid_bank(freq, t60, c_re, n - head, sr, amp_cos=c_im) * tonal.unsqueeze(-1))
+    return torch.cat(parts, dim=-1)[:, :n]
+
+
+def _body(y1: torch.Tensor, p: dict[str, torch.Tensor], sr: int) -> torch.Tensor:
+    """Block 2, (1 - body_mix) y1 + body_mix (y1 * h_body), with h_body as its two-pole recursive filter."""
+    mix = p["body_mix"].detach().cpu().numpy().astype(np.float64)
+    t60 = p["body_decay_s"].detach().cpu().numpy().astype(np.float64)
+    gain = unit_energy_gain(torch.from_numpy(t60).unsqueeze(-1), torch.ones(len(t60), 1, dtype=torch.float64), sr)
+    r = np.exp(-LN_1000 / (t60 * sr))
+    theta = 2.0 * math.pi * p["body_hz"].detach().cpu().numpy().astype(np.float64) / sr
+    y = y1.detach().cpu().numpy().astype(np.float64)
+    out = y.copy()
+    # h[k] = g r^k sin(theta k) is the filter g r sin(theta) z^-1 / (1 - 2 r cos(theta) z^-1 + r^2 z^-2)
+    for i in np.flatnonzero(mix > 0):
+        b = [0.0, float(gain[i]) * r[i] * math.sin(theta[i])]
+        a = [1.0, -2.0 * r[i] * math.cos(theta[i]), r[i] * r[i]]
+        out[i] = (1.0 - mix[i]) * y[i] + mix[i] * scipy.signal.lfilter(b, a, y[i])
+    return torch.from_numpy(out).to(y1.dtype)
+
+
 def render_dry_split(
     p: dict[str, torch.Tensor],
     seeds: torch.Tensor,
@@ -39,32 +78,31 @@ def render_dry_split(
     excitation_samples: torch.Tensor,
     sample_rate: int = SAMPLE_RATE,
 ) -> dict[str, torch.Tensor]:
-    """`render.render_dry` for a batch without morph or body blocks, no gradients: {"body", "gain"}.
+    """`render.render_dry` without gradients, for excitations cut at `excitation_samples`: {"body", "gain"}.
 
     Args:
-        p: physical controls {name: (batch,)}; every `morph_amount` and `body_mix` must be 0.
+        p: physical controls {name: (batch,)}.
         seeds: (batch,) int64 noise seeds.
         n_samples: output length n.
         pre_roll: samples of silence kept before the event time.
         excitation_samples: (batch,) int64 excitation cuts (`length.excitation_length`).
         sample_rate: Hz.
     """
-    if bool((p["morph_amount"] > 0).any() or (p["body_mix"] > 0).any()):
-        raise ValueError("render_dry_split renders events without morph and body blocks only")
     sr, n = sample_rate, n_samples
     head = min(n, head_samples(p, excitation_samples, sr))
     n_fft = fast_fft_length(2 * head)
     n_x = max(1, min(n, int(excitation_samples.max())))
     with torch.no_grad():
         x_spec = excitation(p, seeds, n_x, n_fft, pre_roll, sr, excitation_samples)
-        freq, t60, amp = partials(p, p["f0_hz"], p["brightness_hz"], max_partials(p), sr)
-        h_spec = torch.fft.rfft(damped_sinusoid_bank(freq, t60, amp, head, sr), n=n_fft)
-        tonal = p["tonal_mix"]
-        parts = [torch.fft.irfft(x_spec * block_gain(h_spec, tonal), n=n_fft)[:, :head]]
-        if n > head:
-            c_re, c_im = resonator_state(torch.fft.irfft(x_spec, n=n_fft)[:, :head], freq, t60, amp, sr)
-            tail = damped_sinusoid_bank(freq, t60, c_re, n - head, sr, amp_cos=c_im)
-            parts.append(tail * tonal.unsqueeze(-1))
-        body = torch.cat(parts, dim=-1)
-        gain = 10.0 ** (p["amp_db"] / 20.0) / (body.abs().amax(-1) + 1e-30)
-        return {"body": body * gain.unsqueeze(-1), "gain": gain}
+        x_head = torch.fft.irfft(x_spec, n=n_fft)[:, :head]
+        y1 = _ring(p, p["f0_hz"], p["brightness_hz"], x_spec, x_head, n, sr)
+        if bool((p["morph_amount"] > 0).any()):
+            y_b = _ring(p, p["f0_hz"] * p["morph_f0_ratio"], p["morph_brightness_hz"], x_spec, x_head, n, sr)
+            t = torch.arange(n, dtype=y1.dtype) / sr
+            shift = p["shift_samples"] + pre_roll
+            m = morph_mask(t.unsqueeze(0) - (shift / sr).unsqueeze(-1), p["morph_time_s"], p["morph_amount"])
+            y1 = y1 * (1.0 - m) + y_b * m
+        if bool((p["body_mix"] > 0).any()):
+            y1 = _body(y1, p, sr)
+        gain = 10.0 ** (p["amp_db"] / 20.0) / (y1.abs().amax(-1) + 1e-30)
+        return {"body": y1 * gain.unsqueeze(-1), "gain": gain}
