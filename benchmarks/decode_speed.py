@@ -7,6 +7,7 @@ morph, 30% have a body, rooms mixed in); `--evc` adds rows for real encoded file
 
     .venv/bin/python benchmarks/decode_speed.py                      # 60 s at 10/30/100 ev/s
     .venv/bin/python benchmarks/decode_speed.py --evc a.evc b.evc    # plus real files
+    .venv/bin/python benchmarks/decode_speed.py --pool a.evc b.evc   # plus real events at 10/30/100 ev/s
     .venv/bin/python benchmarks/decode_speed.py --stream 60 600      # memory vs file length (30 ev/s)
 """
 
@@ -19,6 +20,7 @@ import resource
 import subprocess
 import sys
 import time
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +48,22 @@ def random_events(rate_hz: float, duration_s: float, seed: int = 0) -> EventSet:
     return EventSet(times, v, n_samples=int(duration_s * SR))
 
 
-def one(rate_hz: float, duration_s: float, stream: bool, threads: int, repeat: int, evc: str) -> dict[str, float]:
+def pooled_events(paths: list[str], rate_hz: float, duration_s: float, seed: int = 0) -> EventSet:
+    """Events drawn at random (with replacement) from real encoded files, at uniformly random times."""
+    from eventcodec.format import decode_evc
+
+    pool = []
+    for path in paths:
+        with open(path, "rb") as f:
+            pool.append(decode_evc(f.read()).vectors)
+    vectors = np.concatenate(pool)
+    rng = np.random.default_rng(seed)
+    n = int(rate_hz * duration_s)
+    times = np.sort(rng.integers(0, int(duration_s * SR), n))
+    return EventSet(times, vectors[rng.integers(0, len(vectors), n)], n_samples=int(duration_s * SR))
+
+
+def one(rate_hz: float, duration_s: float, stream: bool, threads: int, repeat: int, evc: str) -> dict[str, Any]:
     """Decode `repeat` times and report the fastest run (the others lost time to the machine); in a child process."""
     import torch
 
@@ -54,7 +71,9 @@ def one(rate_hz: float, duration_s: float, stream: bool, threads: int, repeat: i
     from eventcodec.synth import audible_length, decode
     from eventcodec.synth.decode import decode_chunks
 
-    if evc:
+    if evc.startswith("pool:"):
+        events = pooled_events(evc[5:].split(","), rate_hz, duration_s)
+    elif evc:
         from eventcodec.format import decode_evc
 
         with open(evc, "rb") as f:
@@ -76,13 +95,14 @@ def one(rate_hz: float, duration_s: float, stream: bool, threads: int, repeat: i
     wall, cpu, peak = best
     return {
         "rate": rate_hz, "events": len(events), "audio_s": duration_s, "wall_s": wall, "cpu_s": cpu,
-        "source": os.path.basename(evc) if evc else "synthetic mix" + (", streamed" if stream else ""),
+        "source": ("events of the --pool files" if evc.startswith("pool:") else os.path.basename(evc)) if evc
+        else "synthetic mix" + (", streamed" if stream else ""),
         "x_realtime": duration_s / wall, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "mean_event_s": float(audible_length(events.vectors).mean() / SR), "output_peak": peak,
     }
 
 
-def run_child(rate: float, duration: float, stream: bool, threads: int, repeat: int, evc: str = "") -> dict[str, float]:
+def run_child(rate: float, duration: float, stream: bool, threads: int, repeat: int, evc: str = "") -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", str(rate), str(duration), str(int(stream)), str(threads), str(repeat),
            evc]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
@@ -96,6 +116,7 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=2, help="torch threads outside decode (decode uses 1)")
     p.add_argument("--stream", type=float, nargs="*", help="durations for the streaming-memory table (30 ev/s)")
     p.add_argument("--evc", nargs="*", default=[], help="also decode these .evc files (events only, no texture)")
+    p.add_argument("--pool", nargs="*", default=[], help="also rows at --rates of events drawn from these .evc files")
     p.add_argument("--repeat", type=int, default=3, help="decodes per row; the fastest is reported")
     p.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     a = p.parse_args()
@@ -105,17 +126,19 @@ def main() -> None:
         return
     print(f"load average (1 min) before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     rows = [run_child(r, a.duration, False, a.threads, a.repeat) for r in a.rates]
+    if a.pool:
+        rows += [run_child(r, a.duration, False, a.threads, a.repeat, "pool:" + ",".join(a.pool)) for r in a.rates]
     rows += [run_child(0, 0, False, a.threads, a.repeat, evc) for evc in a.evc]
     if a.stream:
         rows += [run_child(30.0, d, True, a.threads, 1) for d in a.stream]
-    head = ("events from", "ev/s", "events", "audio s", "mean event s", "wall s", "x real time", "CPU s", "audio s per CPU s",
-            "peak RSS MB", "out peak")
+    head = ("events from", "ev/s", "events", "audio s", "mean event s", "wall s", "x real time", "CPU s",
+            "audio s per CPU s", "peak RSS MB", "out peak")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for r in rows:
-        print(f"| {r['source']} | {r['rate']:.1f} | {r['events']:g} | {r['audio_s']:g} | {r['mean_event_s']:.2f} | {r['wall_s']:.2f} | "
-              f"{r['x_realtime']:.1f} | {r['cpu_s']:.2f} | {r['audio_s'] / r['cpu_s']:.1f} | {r['peak_rss_mb']:.0f} | "
-              f"{r['output_peak']:.3f} |")
+        print(f"| {r['source']} | {r['rate']:.1f} | {r['events']:g} | {r['audio_s']:g} | {r['mean_event_s']:.2f} | "
+              f"{r['wall_s']:.2f} | {r['x_realtime']:.1f} | {r['cpu_s']:.2f} | {r['audio_s'] / r['cpu_s']:.1f} | "
+              f"{r['peak_rss_mb']:.0f} | {r['output_peak']:.3f} |")
     print(f"load average (1 min) after: {os.getloadavg()[0]:.1f}")
     if a.stream:
         print(f"the last {len(a.stream)} rows stream decode_chunks (output never held) at 30 ev/s")

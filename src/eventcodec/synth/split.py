@@ -33,8 +33,8 @@ def head_samples(p: dict[str, torch.Tensor], excitation_samples: torch.Tensor, s
 
 
 def worth_splitting(n_samples: int, head: int) -> bool:
-    """The split pays when the render is much longer than the excitation."""
-    return n_samples > 2 * head
+    """The split pays when the render outlasts the excitation: its FFTs span 2 L instead of n + L samples."""
+    return 2 * n_samples > 3 * head
 
 
 def _ring(
