@@ -109,3 +109,16 @@ def test_explain_starts_at_the_onset_of_a_negative_shift():
     ev = EventSet(np.array([1000]), v[None], n_samples=900 + n)
     np.testing.assert_allclose(decode(ev)[900:], st["output"], atol=2e-3 * np.abs(st["output"]).max())
     assert np.abs(st["output"][:100]).max() == np.abs(st["output"]).max()
+
+
+def test_random_controls_never_decode_into_loud_garbage():
+    """Full-range random events through every decode path (split or FFT, morph, body, rooms): finite, bounded."""
+    rng = np.random.default_rng(11)
+    v = rng.uniform(0.0, 1.0, (24, 32))
+    v[:, INDEX["amp_db"]] = 1.0
+    v[:, INDEX["decay_s"]] *= 0.7  # rings up to a few seconds: the test stays fast
+    times = np.arange(24) * 3 * HOP // 24
+    y = decode(EventSet(times, v, n_samples=4 * HOP))
+    assert np.isfinite(y).all()
+    # 0 dB dry peaks; overlapping events and rooms add a few dB (+3 dB max for one event over 1000 draws)
+    assert 0.1 < np.abs(y).max() < 8.0
