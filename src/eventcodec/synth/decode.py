@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
-import scipy.fft
 import torch
 
 from eventcodec.errors import EventCodecError
 from eventcodec.synth.length import audible_length, excitation_length
+from eventcodec.synth.mixing import HOP, Mixer
 from eventcodec.synth.params import unpack
 from eventcodec.synth.render import render_dry
 from eventcodec.synth.rooms import ROOM_NAMES, load_room
@@ -29,7 +29,6 @@ from eventcodec.synth.validate import validate_controls
 from eventcodec.texture.render import render as render_texture
 from eventcodec.types import SAMPLE_RATE, EventSet
 
-HOP = 2**16
 MAX_BATCH_SAMPLES = 2**20  # events x render length per batch: bounds memory; bigger batches dispatch fewer ops
 RENDER_AHEAD = 16  # chunks whose events are batched together (memory: the mix buses, not the file length)
 WORKERS = 2  # render batches in parallel threads (torch and numpy release the GIL), one torch thread each
@@ -46,70 +45,6 @@ def _to_controls(events: EventSet) -> EventSet:
         raise EventCodecError("latent event sets need the model package") from None
     out: EventSet = fn(events)
     return out
-
-
-class _Bus:
-    """A float32 accumulator addressed in absolute samples that slides forward one chunk at a time.
-
-    `buf[off:]` holds the samples from `start` on; the buffer doubles when an event reaches past it (the
-    live part is copied to the front then), so adding and taking cost O(1) per sample amortised.
-    """
-
-    def __init__(self, start: int) -> None:
-        self.start = start
-        self.buf = np.zeros(0, dtype=np.float32)
-        self.off = 0
-
-    def add(self, at: int, x: np.ndarray) -> None:
-        lo = at - self.start
-        if lo < 0:
-            x, lo = x[-lo:], 0
-        end = lo + len(x)
-        if self.off + end > len(self.buf):
-            live = self.buf[self.off :]
-            grown = np.zeros(max(2 * end, HOP), dtype=np.float32)
-            grown[: len(live)] = live
-            self.buf, self.off = grown, 0
-        self.buf[self.off + lo : self.off + end] += x
-
-    def take(self, n: int) -> np.ndarray:
-        out = np.zeros(n, dtype=np.float32)
-        m = max(0, min(n, len(self.buf) - self.off))
-        out[:m] = self.buf[self.off : self.off + m]
-        self.off += n
-        self.start += n
-        return out
-
-
-class _Mixer:
-    """Overlap-adds rendered events onto a dry bus and one bus per room; hands out finished chunks, rooms applied."""
-
-    def __init__(self, irs: list[np.ndarray], origin: int, first: np.ndarray, wet: np.ndarray,
-                 room_idx: np.ndarray) -> None:
-        self.max_ir = max(len(x) for x in irs)
-        self.room_fft = int(scipy.fft.next_fast_len(HOP + self.max_ir, real=True))
-        irs_padded = np.stack([np.pad(x, (0, self.max_ir - len(x))) for x in irs]).astype(np.float32)
-        self.ir_specs = scipy.fft.rfft(irs_padded, self.room_fft)
-        self.first, self.wet, self.room_idx = first, wet, room_idx
-        self.dry = _Bus(origin)
-        self.rooms = [_Bus(origin) for _ in irs]
-
-    def add(self, ids: np.ndarray, dry_part: np.ndarray, wet_part: np.ndarray) -> None:
-        """Add a batch from `_render_batch` (in the order given: the sum is bit-exact whatever the threads did)."""
-        for k, i in enumerate(ids):
-            self.dry.add(int(self.first[i]), dry_part[k])
-        for k, i in enumerate(ids[self.wet[ids] > 0]):
-            self.rooms[self.room_idx[i]].add(int(self.first[i]), wet_part[k])
-
-    def take(self) -> np.ndarray:
-        """The next HOP output samples (float32); every event starting in them must have been added."""
-        start = self.dry.start
-        used = [(r, block) for r, bus in enumerate(self.rooms) if (block := bus.take(HOP)).any()]
-        if used:  # rooms are linear: one FFT per used room, one inverse FFT for all of them
-            spec = scipy.fft.rfft(np.stack([b for _, b in used]), self.room_fft)
-            wet_spec = (spec * self.ir_specs[[r for r, _ in used]]).sum(axis=0)
-            self.dry.add(start, scipy.fft.irfft(wet_spec, self.room_fft)[: HOP + self.max_ir - 1])
-        return self.dry.take(HOP)
 
 
 def _render_batch(
@@ -212,7 +147,7 @@ def decode_chunks(
     n_chunks = -(-(stop - origin) // HOP)
     exc_lengths, seeds, wet = t["exc_lengths"], t["seeds"], t["wet"]
     plan = _plan(first, np.stack([t["buckets"], t["flags"]], axis=1), exc_lengths, origin, n_chunks)
-    mixer = _Mixer(irs, origin, first, wet, t["room_idx"])
+    mixer = Mixer(irs, origin, first, wet, t["room_idx"])
     from tqdm import tqdm
 
     # workers render up to LOOKAHEAD batches ahead, across group borders, while this thread mixes them in plan
