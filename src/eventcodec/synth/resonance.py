@@ -8,6 +8,7 @@ so a bank of partials is summed in the frequency domain and multiplied with the 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 
@@ -136,13 +137,35 @@ def _block_size(length: int) -> int:
     return int(min(512, max(16, 2 ** round(math.log2(max(length, 1)) / 2))))
 
 
-def _block_powers(
-    freq_hz: torch.Tensor, t60_s: torch.Tensor, block: int, n_blocks: int, sample_rate: int
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """z^i for i < block and z^(block j) for j < n_blocks of each pole z = r e^(i theta).
+class BlockPowers(NamedTuple):
+    """z^i for i < block and z^(block j) for j < n_blocks of each pole z = r e^(i theta): the factors of z^n.
 
-    Returns (inner re, inner im) (B, P, block) and (outer re, outer im) (B, n_blocks, P).
+    inner_re, inner_im: (B, P, block); outer_re, outer_im: (B, n_blocks, P).
     """
+
+    inner_re: torch.Tensor
+    inner_im: torch.Tensor
+    outer_re: torch.Tensor
+    outer_im: torch.Tensor
+
+    @property
+    def block(self) -> int:
+        return self.inner_re.shape[-1]
+
+
+def block_powers(
+    freq_hz: torch.Tensor, t60_s: torch.Tensor, length: int, sample_rate: int, block: int | None = None
+) -> BlockPowers:
+    """The powers of each partial's pole covering n < `length` (reusable by banks and states no longer than that).
+
+    Args:
+        freq_hz, t60_s: (batch, n_partials).
+        length: samples to cover.
+        sample_rate: Hz.
+        block: inner block size; None picks the power of two nearest sqrt(length) (fewest transcendentals).
+    """
+    block = _block_size(length) if block is None else block
+    n_blocks = -(-length // block)
     dtype, dev = freq_hz.dtype, freq_hz.device
     theta = (2.0 * math.pi / sample_rate) * freq_hz
     log_r = -LN_1000 / (t60_s * sample_rate)
@@ -153,13 +176,13 @@ def _block_powers(
     outer_mag = torch.exp(log_r.unsqueeze(-2) * j.to(dtype).unsqueeze(-1))
     # outer phases reach ~1e6 rad: reduce mod 2 pi in float64 before float32 trigonometry
     outer_ph = torch.remainder(theta.to(torch.float64).unsqueeze(-2) * j.unsqueeze(-1), 2.0 * math.pi).to(dtype)
-    return (inner_mag * torch.cos(inner_ph), inner_mag * torch.sin(inner_ph),
-            outer_mag * torch.cos(outer_ph), outer_mag * torch.sin(outer_ph))
+    return BlockPowers(inner_mag * torch.cos(inner_ph), inner_mag * torch.sin(inner_ph),
+                       outer_mag * torch.cos(outer_ph), outer_mag * torch.sin(outer_ph))
 
 
 def damped_sinusoid_bank(
     freq_hz: torch.Tensor, t60_s: torch.Tensor, amp: torch.Tensor, length: int, sample_rate: int,
-    block: int | None = None, amp_cos: torch.Tensor | None = None,
+    block: int | None = None, amp_cos: torch.Tensor | None = None, powers: BlockPowers | None = None,
 ) -> torch.Tensor:
     """Time-domain bank (batch, length) = sum_p r_p^n (amp_p sin(theta_p n) + amp_cos_p cos(theta_p n)), one bmm.
 
@@ -173,10 +196,14 @@ def damped_sinusoid_bank(
         sample_rate: Hz.
         block: inner block size; None picks the power of two nearest sqrt(L).
         amp_cos: (batch, n_partials) cosine amplitudes (a phase per partial); None: all 0.
+        powers: `block_powers` of these partials covering >= `length` samples (then `block` is theirs).
     """
-    block = _block_size(length) if block is None else block
+    if powers is None:
+        powers = block_powers(freq_hz, t60_s, length, sample_rate, block)
+    block = powers.block
     n_blocks = -(-length // block)
-    in_re, in_im, out_re, out_im = _block_powers(freq_hz, t60_s, block, n_blocks, sample_rate)
+    in_re, in_im = powers.inner_re, powers.inner_im
+    out_re, out_im = powers.outer_re[:, :n_blocks], powers.outer_im[:, :n_blocks]
     a = amp.unsqueeze(-2)
     if amp_cos is None:
         left = torch.cat([out_re * a, out_im * a], dim=-1)  # (B, nb, 2P): re and im of c z^(block j)
@@ -188,7 +215,8 @@ def damped_sinusoid_bank(
 
 
 def resonator_state(
-    x: torch.Tensor, freq_hz: torch.Tensor, t60_s: torch.Tensor, amp: torch.Tensor, sample_rate: int
+    x: torch.Tensor, freq_hz: torch.Tensor, t60_s: torch.Tensor, amp: torch.Tensor, sample_rate: int,
+    powers: BlockPowers | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """What a bank of resonances rings with after an input ends: the free decay of x * h in closed form.
 
@@ -200,14 +228,18 @@ def resonator_state(
         x: (batch, L) input.
         freq_hz, t60_s, amp: (batch, n_partials) as for `damped_sinusoid_bank`.
         sample_rate: Hz.
+        powers: `block_powers` of these partials covering >= L + 1 samples; None computes them.
 
     Returns:
         (Re c, Im c), each (batch, n_partials).
     """
     length = x.shape[-1]
-    block = _block_size(length + 1)
+    if powers is None:
+        powers = block_powers(freq_hz, t60_s, length + 1, sample_rate)
+    block = powers.block
     n_blocks = -(-(length + 1) // block)
-    in_re, in_im, out_re, out_im = _block_powers(freq_hz, t60_s, block, n_blocks, sample_rate)
+    in_re, in_im = powers.inner_re, powers.inner_im
+    out_re, out_im = powers.outer_re[:, :n_blocks], powers.outer_im[:, :n_blocks]
     # u[k] = x[L - k] for k = 1..L (u[0] = 0), so c_p = amp_p sum_k u[k] z_p^k = sum_j z_p^(block j) (U_j . z_p^i)
     u = torch.nn.functional.pad(torch.flip(x, (-1,)), (1, n_blocks * block - length - 1))
     u = u.reshape(x.shape[0], n_blocks, block)

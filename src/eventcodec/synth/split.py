@@ -20,7 +20,13 @@ import torch
 
 from eventcodec.synth.mix import block_gain, morph_mask
 from eventcodec.synth.render import excitation, max_partials, partials
-from eventcodec.synth.resonance import LN_1000, damped_sinusoid_bank, resonator_state, unit_energy_gain
+from eventcodec.synth.resonance import (
+    LN_1000,
+    block_powers,
+    damped_sinusoid_bank,
+    resonator_state,
+    unit_energy_gain,
+)
 from eventcodec.synth.schedule import COLOUR_RING, MAX_SHIFT, colour_ring_samples, fast_fft_length
 from eventcodec.types import SAMPLE_RATE
 
@@ -44,12 +50,14 @@ def _ring(
     """One resonance family's block output (batch, n): the head by FFT, then the free decay."""
     head, n_fft = x_head.shape[-1], 2 * (x_spec.shape[-1] - 1)
     freq, t60, amp = partials(p, f0, bright, max_partials(p), sr)
-    h_spec = torch.fft.rfft(damped_sinusoid_bank(freq, t60, amp, head, sr), n=n_fft)
+    powers = block_powers(freq, t60, max(head + 1, n - head), sr)  # one set for the head, the state and the tail
+    h_spec = torch.fft.rfft(damped_sinusoid_bank(freq, t60, amp, head, sr, powers=powers), n=n_fft)
     tonal = p["tonal_mix"]
     parts = [torch.fft.irfft(x_spec * block_gain(h_spec, tonal), n=n_fft)[:, :head]]
     if n > head:
-        c_re, c_im = resonator_state(x_head, freq, t60, amp, sr)
-        parts.append(damped_sinusoid_bank(freq, t60, c_re, n - head, sr, amp_cos=c_im) * tonal.unsqueeze(-1))
+        c_re, c_im = resonator_state(x_head, freq, t60, amp, sr, powers=powers)
+        col = tonal.unsqueeze(-1)
+        parts.append(damped_sinusoid_bank(freq, t60, c_re * col, n - head, sr, amp_cos=c_im * col, powers=powers))
     return torch.cat(parts, dim=-1)[:, :n]
 
 
