@@ -68,3 +68,17 @@ def test_split_render_equals_the_fft_render(morph: bool, body: bool, dtype: torc
     err = (out["body"] - ref["body"]).abs().amax(-1) / ref["body"].abs().amax(-1)
     assert float(err.max()) < tol
     torch.testing.assert_close(out["gain"], ref["gain"], rtol=tol, atol=0)
+
+
+def test_split_render_of_body_events_shorter_than_their_excitation():
+    """Body batches always take the split path (the FFT path would span 2 n): renders shorter than L too."""
+    v = _events(6, seed=3, morph=True, body=True)
+    p = unpack(torch.from_numpy(v))
+    seeds = torch.arange(6, dtype=torch.int64)
+    n = 2000
+    cuts = torch.from_numpy(np.minimum(excitation_length(v), n))
+    assert n < head_samples(p, cuts) and worth_splitting(n, head_samples(p, cuts), body=True)
+    with torch.no_grad():
+        ref = render_dry(p, seeds, n, pre_roll=PRE_ROLL, excitation_samples=cuts)["body"]
+        out = render_dry_split(p, seeds, n, PRE_ROLL, cuts)["body"]
+    assert float(((out - ref).abs().amax(-1) / ref.abs().amax(-1)).max()) < 1e-7

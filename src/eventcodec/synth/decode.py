@@ -57,7 +57,8 @@ def _render_batch(
     with torch.no_grad():
         p = unpack(torch.from_numpy(vectors))
         cuts = torch.from_numpy(n_x)
-        render = render_dry_split if worth_splitting(n, head_samples(p, cuts)) else render_dry
+        body = bool((p["body_mix"] > 0).any())
+        render = render_dry_split if worth_splitting(n, head_samples(p, cuts), body) else render_dry
         audio = render(p, torch.from_numpy(seeds), n, pre_roll=PRE_ROLL, excitation_samples=cuts)["body"].numpy()
     audio, share = audio.astype(np.float32, copy=False), wet.astype(np.float32)
     wet_rows = wet > 0

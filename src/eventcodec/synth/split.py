@@ -38,9 +38,10 @@ def head_samples(p: dict[str, torch.Tensor], excitation_samples: torch.Tensor, s
     return int(excitation_samples.max()) + 2 * MAX_SHIFT + ring
 
 
-def worth_splitting(n_samples: int, head: int) -> bool:
-    """The split pays when the render outlasts the excitation: its FFTs span 2 L instead of n + L samples."""
-    return 2 * n_samples > 3 * head
+def worth_splitting(n_samples: int, head: int, body: bool = False) -> bool:
+    """The split pays when the render outlasts the excitation: its FFTs span 2 L instead of n + L samples
+    (2 n with a body block, which the split runs as a recursive filter: then it always pays)."""
+    return body or 2 * n_samples > 3 * head
 
 
 def _ring(
