@@ -8,7 +8,7 @@ from eventcodec.controls import INDEX
 from eventcodec.synth.length import excitation_length
 from eventcodec.synth.params import unpack
 from eventcodec.synth.render import render_dry
-from eventcodec.synth.resonance import damped_sinusoid_bank, damped_sinusoid_reference, resonator_state
+from eventcodec.synth.resonance import block_powers, damped_sinusoid_bank, damped_sinusoid_reference, resonator_state
 from eventcodec.synth.schedule import PRE_ROLL
 from eventcodec.synth.split import head_samples, render_dry_split, worth_splitting
 
@@ -82,3 +82,15 @@ def test_split_render_of_body_events_shorter_than_their_excitation():
         ref = render_dry(p, seeds, n, pre_roll=PRE_ROLL, excitation_samples=cuts)["body"]
         out = render_dry_split(p, seeds, n, PRE_ROLL, cuts)["body"]
     assert float(((out - ref).abs().amax(-1) / ref.abs().amax(-1)).max()) < 1e-7
+
+
+def test_shared_block_powers_give_the_same_bank_and_state():
+    f, t60, a = _bank()
+    powers = block_powers(f, t60, 50_000, SR)  # sized for the longest use, block chosen for it
+    for length in (700, 20_000):
+        np.testing.assert_allclose(damped_sinusoid_bank(f, t60, a, length, SR, powers=powers).numpy(),
+                                   damped_sinusoid_bank(f, t60, a, length, SR).numpy(), atol=1e-10)
+    x = torch.from_numpy(np.random.default_rng(5).standard_normal((2, 900)))
+    for own, shared in zip(resonator_state(x, f, t60, a, SR), resonator_state(x, f, t60, a, SR, powers=powers),
+                           strict=True):
+        np.testing.assert_allclose(shared.numpy(), own.numpy(), rtol=1e-9, atol=1e-9)
