@@ -20,11 +20,10 @@ from eventcodec.errors import EventCodecError
 from eventcodec.synth.length import audible_length, excitation_length
 from eventcodec.synth.mixing import HOP, Mixer
 from eventcodec.synth.params import unpack
-from eventcodec.synth.render import render_dry
 from eventcodec.synth.rooms import ROOM_NAMES, load_room
 from eventcodec.synth.schedule import PRE_ROLL, bucket_length
 from eventcodec.synth.seeds import event_seeds
-from eventcodec.synth.split import head_samples, render_dry_split, worth_splitting
+from eventcodec.synth.split import render_dry_fast
 from eventcodec.synth.validate import validate_controls
 from eventcodec.texture.render import render as render_texture
 from eventcodec.types import SAMPLE_RATE, EventSet
@@ -56,10 +55,8 @@ def _render_batch(
     """
     with torch.no_grad():
         p = unpack(torch.from_numpy(vectors))
-        cuts = torch.from_numpy(n_x)
-        body = bool((p["body_mix"] > 0).any())
-        render = render_dry_split if worth_splitting(n, head_samples(p, cuts), body) else render_dry
-        audio = render(p, torch.from_numpy(seeds), n, pre_roll=PRE_ROLL, excitation_samples=cuts)["body"].numpy()
+        out = render_dry_fast(p, torch.from_numpy(seeds), n, PRE_ROLL, torch.from_numpy(n_x))
+        audio = out["body"].numpy()
     audio, share = audio.astype(np.float32, copy=False), wet.astype(np.float32)
     wet_rows = wet > 0
     return audio * (1.0 - share)[:, None], audio[wet_rows] * share[wet_rows, None]

@@ -79,6 +79,18 @@ def max_partials(p: dict[str, torch.Tensor]) -> int:
     return max(1, int(torch.round(p["n_partials"]).max().item()))
 
 
+def ring_samples(p: dict[str, torch.Tensor], sr: int) -> int:
+    """Samples the batch's colour filters ring for, at its lowest cut-off."""
+    return colour_ring_samples(float(torch.minimum(p["noise_lowpass_hz"], p["noise_highpass_hz"]).min().detach()), sr)
+
+
+def morph_weight(p: dict[str, torch.Tensor], n: int, pre_roll: int, sr: int) -> torch.Tensor:
+    """Weight of resonance B over the n rendered samples, (batch, n), timed from each event's shifted onset."""
+    t = torch.arange(n, dtype=p["amp_db"].dtype, device=p["amp_db"].device) / sr
+    shift = p["shift_samples"] + pre_roll
+    return morph_mask(t.unsqueeze(0) - (shift / sr).unsqueeze(-1), p["morph_time_s"], p["morph_amount"])
+
+
 def excitation(
     p: dict[str, torch.Tensor],
     seeds: torch.Tensor,
@@ -129,12 +141,10 @@ def render_dry(
         plus "impulse", "resonance" (batch, n) when `stages`}.
     """
     n, sr = n_samples, sample_rate
-    dtype, dev = p["amp_db"].dtype, p["amp_db"].device
     grad = torch.is_grad_enabled() and p["amp_db"].requires_grad
     with_body = grad or bool((p["body_mix"] > 0).any())
     n_x = n if excitation_samples is None else max(1, min(n, int(excitation_samples.max())))
-    lowest_hz = float(torch.minimum(p["noise_lowpass_hz"], p["noise_highpass_hz"]).min().detach())
-    ring = colour_ring_samples(lowest_hz, sr)
+    ring = ring_samples(p, sr)
     n_fft = fft_size(n, ring_samples=ring) if with_body else fft_size(n, n_x, ring)
     x = excitation(p, seeds, n_x, n_fft, pre_roll, sr, excitation_samples)
     n_max = max_partials(p)
@@ -142,9 +152,7 @@ def render_dry(
     if grad or bool((p["morph_amount"] > 0).any()):
         f0_b = p["f0_hz"] * p["morph_f0_ratio"]
         g_b = block_gain(_family(p, f0_b, p["morph_brightness_hz"], n_fft, n, n_max, sr), p["tonal_mix"])
-        t = torch.arange(n, dtype=dtype, device=dev) / sr
-        shift = p["shift_samples"] + pre_roll
-        m = morph_mask(t.unsqueeze(0) - (shift / sr).unsqueeze(-1), p["morph_time_s"], p["morph_amount"])
+        m = morph_weight(p, n, pre_roll, sr)
         y1: torch.Tensor | None = (torch.fft.irfft(x * g_a, n=n_fft)[:, :n] * (1.0 - m)
                                    + torch.fft.irfft(x * g_b, n=n_fft)[:, :n] * m)
     else:

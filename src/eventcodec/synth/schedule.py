@@ -19,7 +19,12 @@ def fft_size(n_samples: int, excitation_samples: int | None = None, ring_samples
     and shifted by up to +-MAX_SHIFT never wraps into the first n output samples.
     """
     n_x = n_samples if excitation_samples is None else min(excitation_samples, n_samples)
-    return fast_fft_length(n_samples + n_x + 2 * MAX_SHIFT + min(ring_samples, COLOUR_RING))
+    return fast_fft_length(n_samples + excitation_span(n_x, ring_samples))
+
+
+def excitation_span(excitation_samples: int, ring_samples: int = COLOUR_RING) -> int:
+    """Samples after which an excitation of n_x samples is over: n_x + 2 MAX_SHIFT + the colour ring (capped)."""
+    return excitation_samples + 2 * MAX_SHIFT + min(ring_samples, COLOUR_RING)
 
 
 def colour_ring_samples(lowest_cutoff_hz: float, sample_rate: int) -> int:

@@ -18,8 +18,8 @@ import numpy as np
 import scipy.signal
 import torch
 
-from eventcodec.synth.mix import block_gain, morph_mask
-from eventcodec.synth.render import excitation, max_partials, partials
+from eventcodec.synth.mix import block_gain
+from eventcodec.synth.render import excitation, max_partials, morph_weight, partials, render_dry, ring_samples
 from eventcodec.synth.resonance import (
     LN_1000,
     block_powers,
@@ -27,15 +27,13 @@ from eventcodec.synth.resonance import (
     resonator_state,
     unit_energy_gain,
 )
-from eventcodec.synth.schedule import COLOUR_RING, MAX_SHIFT, colour_ring_samples, fast_fft_length
+from eventcodec.synth.schedule import excitation_span, fast_fft_length
 from eventcodec.types import SAMPLE_RATE
 
 
 def head_samples(p: dict[str, torch.Tensor], excitation_samples: torch.Tensor, sample_rate: int = SAMPLE_RATE) -> int:
     """L: samples after which a batch's excitations are over (longest cut + both shift bounds + colour ring)."""
-    lowest_hz = float(torch.minimum(p["noise_lowpass_hz"], p["noise_highpass_hz"]).min())
-    ring = min(colour_ring_samples(lowest_hz, sample_rate), COLOUR_RING)
-    return int(excitation_samples.max()) + 2 * MAX_SHIFT + ring
+    return excitation_span(int(excitation_samples.max()), ring_samples(p, sample_rate))
 
 
 def worth_splitting(n_samples: int, head: int, body: bool = False) -> bool:
@@ -97,8 +95,32 @@ def render_dry_split(
         excitation_samples: (batch,) int64 excitation cuts (`length.excitation_length`).
         sample_rate: Hz.
     """
-    sr, n = sample_rate, n_samples
-    head = min(n, head_samples(p, excitation_samples, sr))
+    head = head_samples(p, excitation_samples, sample_rate)
+    return _render_split(p, seeds, n_samples, pre_roll, excitation_samples, head, sample_rate)
+
+
+def render_dry_fast(
+    p: dict[str, torch.Tensor],
+    seeds: torch.Tensor,
+    n_samples: int,
+    pre_roll: int,
+    excitation_samples: torch.Tensor,
+    sample_rate: int = SAMPLE_RATE,
+) -> dict[str, torch.Tensor]:
+    """`render.render_dry` without gradients, split where `worth_splitting` says it pays: {"body", "gain"}."""
+    head = head_samples(p, excitation_samples, sample_rate)
+    if worth_splitting(n_samples, head, bool((p["body_mix"] > 0).any())):
+        return _render_split(p, seeds, n_samples, pre_roll, excitation_samples, head, sample_rate)
+    with torch.no_grad():
+        return render_dry(p, seeds, n_samples, pre_roll=pre_roll, sample_rate=sample_rate,
+                          excitation_samples=excitation_samples)
+
+
+def _render_split(
+    p: dict[str, torch.Tensor], seeds: torch.Tensor, n: int, pre_roll: int, excitation_samples: torch.Tensor,
+    head: int, sr: int,
+) -> dict[str, torch.Tensor]:
+    head = min(n, head)
     n_fft = fast_fft_length(2 * head)
     n_x = max(1, min(n, int(excitation_samples.max())))
     with torch.no_grad():
@@ -107,9 +129,7 @@ def render_dry_split(
         y1 = _ring(p, p["f0_hz"], p["brightness_hz"], x_spec, x_head, n, sr)
         if bool((p["morph_amount"] > 0).any()):
             y_b = _ring(p, p["f0_hz"] * p["morph_f0_ratio"], p["morph_brightness_hz"], x_spec, x_head, n, sr)
-            t = torch.arange(n, dtype=y1.dtype) / sr
-            shift = p["shift_samples"] + pre_roll
-            m = morph_mask(t.unsqueeze(0) - (shift / sr).unsqueeze(-1), p["morph_time_s"], p["morph_amount"])
+            m = morph_weight(p, n, pre_roll, sr)
             y1 = y1 * (1.0 - m) + y_b * m
         if bool((p["body_mix"] > 0).any()):
             y1 = _body(y1, p, sr)
