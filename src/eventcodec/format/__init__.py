@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import zstandard
 
 from eventcodec.errors import FormatError
 from eventcodec.format import payload
@@ -72,19 +73,29 @@ def encode_evc(events: EventSet, bits: Bits | None = None, quantizer: Quantizer 
     bounds = np.searchsorted(times, np.arange(n_chunks + 1) * CHUNK_SAMPLES)
     ref = q.reference_codes(events.space)
     zstd = payload.compressor()
-    texture = events.texture.fitted(n_chunks * CHUNK_SAMPLES).codes if events.texture is not None else None
+    texture = events.texture.fitted(n_chunks * CHUNK_SAMPLES) if events.texture is not None else None
+    sections = texture_sections(texture.codes, zstd) if texture is not None else None
     chunks = []
     for i in range(n_chunks):
         a, b = int(bounds[i]), int(bounds[i + 1])
         raw = payload.pack(times[a:b] - i * CHUNK_SAMPLES, codes[a:b], q.bits, ref)
         method, stored = payload.compress(raw, zstd)
-        if texture is not None:
-            tex = pack_texture(texture[i * FRAMES_PER_CHUNK : (i + 1) * FRAMES_PER_CHUNK])
-            stored = texture_section(*payload.compress(tex, zstd)) + stored
-        chunks.append((b - a, method, stored))
+        chunks.append((b - a, method, stored if sections is None else sections[i] + stored))
     header = Header(events.sample_rate, events.n_samples, events.space, events.model_hash, CHUNK_SAMPLES,
-                    n_chunks, len(events), q, dict(events.meta), GRID if texture is not None else None)
+                    n_chunks, len(events), q, dict(events.meta), GRID if sections is not None else None)
     return write(header, chunks)
+
+
+def texture_sections(codes: np.ndarray, zstd: zstandard.ZstdCompressor | None = None) -> list[bytes]:
+    """Each chunk's texture section (version 2) for texture codes (n_frames, bands), the last chunk padded
+    with silence; their lengths are what the texture costs in a file."""
+    zstd = zstd or payload.compressor()
+    out = []
+    for i in range(0, len(codes), FRAMES_PER_CHUNK):
+        part = codes[i : i + FRAMES_PER_CHUNK]
+        part = np.pad(part, ((0, FRAMES_PER_CHUNK - len(part)), (0, 0)))
+        out.append(texture_section(*payload.compress(pack_texture(part), zstd)))
+    return out
 
 
 def _to_eventset(reader: EvcReader, first: int, times: np.ndarray, codes: np.ndarray,

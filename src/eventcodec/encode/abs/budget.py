@@ -33,17 +33,9 @@ def evc_bits(times: np.ndarray, vectors: np.ndarray, n_samples: int) -> float | 
 
 def texture_bits(codes: np.ndarray) -> float:
     """Bits that texture codes (n_frames, bands) take in an .evc file, packed and compressed per chunk."""
-    from eventcodec.format import payload
-    from eventcodec.format.container import texture_section
-    from eventcodec.format.texture_payload import FRAMES_PER_CHUNK, pack_texture
+    from eventcodec.format import texture_sections
 
-    zstd = payload.compressor()
-    bits = 0.0
-    for i in range(0, len(codes), FRAMES_PER_CHUNK):
-        part = codes[i : i + FRAMES_PER_CHUNK]
-        part = np.pad(part, ((0, FRAMES_PER_CHUNK - len(part)), (0, 0)))
-        bits += 8.0 * len(texture_section(*payload.compress(pack_texture(part), zstd)))
-    return bits
+    return 8.0 * sum(len(section) for section in texture_sections(codes))
 
 
 class Budget:
