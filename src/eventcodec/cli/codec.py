@@ -14,21 +14,22 @@ from eventcodec.errors import AudioError, EventCodecError
 DEFAULT_CARRY_S = 34.0
 
 
-def _number(text: str, allow_zero: bool) -> float:
+def _float(text: str) -> float:
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+
+
+def _number(text: str, allow_zero: bool) -> float:
+    value = _float(text)
     if not (value > 0 or (allow_zero and value == 0)) or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a {'non-negative' if allow_zero else 'positive'} number, got {text}")
     return value
 
 
 def _finite(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    value = _float(text)
     if not abs(value) < float("inf"):
         raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
     return value
