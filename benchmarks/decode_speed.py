@@ -63,10 +63,17 @@ def pooled_events(paths: list[str], rate_hz: float, duration_s: float, seed: int
     return EventSet(times, vectors[rng.integers(0, len(vectors), n)], n_samples=int(duration_s * SR))
 
 
+SYSTEM_MALLOC = "EVENTCODEC_BENCH_SYSTEM_MALLOC"  # set by --system-malloc for the child processes
+
+
 def one(rate_hz: float, duration_s: float, stream: bool, threads: int, repeat: int, evc: str) -> dict[str, Any]:
     """Decode `repeat` times and report the fastest run (the others lost time to the machine); in a child process."""
     import torch
 
+    from eventcodec.allocator import keep_freed_memory
+
+    if not os.environ.get(SYSTEM_MALLOC):
+        keep_freed_memory()  # as the CLI does
     torch.set_num_threads(threads)
     from eventcodec.synth import audible_length, decode
     from eventcodec.synth.decode import decode_chunks
@@ -118,13 +125,18 @@ def main() -> None:
     p.add_argument("--evc", nargs="*", default=[], help="also decode these .evc files (events only, no texture)")
     p.add_argument("--pool", nargs="*", default=[], help="also rows at --rates of events drawn from these .evc files")
     p.add_argument("--repeat", type=int, default=3, help="decodes per row; the fastest is reported")
+    p.add_argument("--system-malloc", action="store_true",
+                   help="keep glibc's default thresholds (the CLI calls eventcodec.allocator.keep_freed_memory)")
     p.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     a = p.parse_args()
+    if a.system_malloc:
+        os.environ[SYSTEM_MALLOC] = "1"
     if a.child:
         rate, dur, stream, threads, repeat, evc = a.child
         print(json.dumps(one(float(rate), float(dur), bool(int(stream)), int(threads), int(repeat), evc)))
         return
-    print(f"load average (1 min) before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"load average (1 min) before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; malloc: "
+          + ("glibc defaults" if a.system_malloc else "keep_freed_memory (as the CLI)"))
     rows = [run_child(r, a.duration, False, a.threads, a.repeat) for r in a.rates]
     if a.pool:
         rows += [run_child(r, a.duration, False, a.threads, a.repeat, "pool:" + ",".join(a.pool)) for r in a.rates]

@@ -35,10 +35,12 @@ def looped_blocks(clip: np.ndarray, n_samples: int, block: int = 2**16) -> Itera
 def child(clip_path: str, seconds: float, quality: str, kbps: float | None) -> dict[str, float]:
     import torch
 
+    from eventcodec.allocator import keep_freed_memory
     from eventcodec.audio import load
     from eventcodec.encode import EncodeOptions
     from eventcodec.encode.abs import encode_blocks
 
+    keep_freed_memory()  # as the CLI does
     torch.set_num_threads(1)
     clip, _ = load(clip_path)
     n = int(seconds * 22050)

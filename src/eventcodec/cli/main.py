@@ -7,6 +7,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from eventcodec.allocator import keep_freed_memory
 from eventcodec.errors import EventCodecError
 
 # Each module defines `register(subparsers)`, adding subcommands whose `func(args) -> int` runs them.
@@ -44,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    keep_freed_memory()  # renders reuse their buffers instead of faulting fresh pages in (eventcodec.allocator)
     try:
         return int(args.func(args) or 0)
     except EventCodecError as e:

@@ -57,9 +57,12 @@ def _render_batch(
         p = unpack(torch.from_numpy(vectors))
         out = render_dry_fast(p, torch.from_numpy(seeds), n, PRE_ROLL, torch.from_numpy(n_x))
         audio = out["body"].numpy()
-    audio, share = audio.astype(np.float32, copy=False), wet.astype(np.float32)
+    audio = audio.astype(np.float32, copy=False)  # this batch's own buffer: scaled in place
     wet_rows = wet > 0
-    return audio * (1.0 - share)[:, None], audio[wet_rows] * share[wet_rows, None]
+    room = audio[wet_rows]
+    room *= wet[wet_rows, None].astype(np.float32)
+    audio *= (1.0 - wet.astype(np.float32))[:, None]
+    return audio, room
 
 
 def _plan(

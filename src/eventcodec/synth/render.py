@@ -79,6 +79,13 @@ def max_partials(p: dict[str, torch.Tensor]) -> int:
     return max(1, int(torch.round(p["n_partials"]).max().item()))
 
 
+def peak(x: torch.Tensor) -> torch.Tensor:
+    """max |x| over the last axis, (batch,); without gradients as max(max x, -min x), which allocates nothing."""
+    if x.requires_grad:
+        return x.abs().amax(-1)
+    return torch.maximum(x.amax(-1), -x.amin(-1))
+
+
 def ring_samples(p: dict[str, torch.Tensor], sr: int) -> int:
     """Samples the batch's colour filters ring for, at its lowest cut-off."""
     return colour_ring_samples(float(torch.minimum(p["noise_lowpass_hz"], p["noise_highpass_hz"]).min().detach()), sr)
@@ -173,8 +180,9 @@ def render_dry(
         body = torch.fft.irfft(y2_spec, n=n_fft)[:, :n]
     else:
         body = block1()
-    gain = 10.0 ** (p["amp_db"] / 20.0) / (body.abs().amax(-1) + 1e-30)
-    out = {"body": body * gain.unsqueeze(-1), "gain": gain}
+    gain = 10.0 ** (p["amp_db"] / 20.0) / (peak(body) + 1e-30)
+    out = {"body": body * gain.unsqueeze(-1) if body.requires_grad or stages else body.mul_(gain.unsqueeze(-1)),
+           "gain": gain}
     if stages:
         out["impulse"] = torch.fft.irfft(x, n=n_fft)[:, :n] * gain.unsqueeze(-1)
         out["resonance"] = block1() * gain.unsqueeze(-1)

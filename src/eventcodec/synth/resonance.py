@@ -183,6 +183,7 @@ def block_powers(
 def damped_sinusoid_bank(
     freq_hz: torch.Tensor, t60_s: torch.Tensor, amp: torch.Tensor, length: int, sample_rate: int,
     block: int | None = None, amp_cos: torch.Tensor | None = None, powers: BlockPowers | None = None,
+    out: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Time-domain bank (batch, length) = sum_p r_p^n (amp_p sin(theta_p n) + amp_cos_p cos(theta_p n)), one bmm.
 
@@ -197,6 +198,7 @@ def damped_sinusoid_bank(
         block: inner block size; None picks the power of two nearest sqrt(L).
         amp_cos: (batch, n_partials) cosine amplitudes (a phase per partial); None: all 0.
         powers: `block_powers` of these partials covering >= `length` samples (then `block` is theirs).
+        out: (batch, >= length rounded up to the block) with contiguous rows: the bank is written there.
     """
     if powers is None:
         powers = block_powers(freq_hz, t60_s, length, sample_rate, block)
@@ -211,7 +213,11 @@ def damped_sinusoid_bank(
         b = amp_cos.unsqueeze(-2)
         left = torch.cat([out_re * a - out_im * b, out_im * a + out_re * b], dim=-1)
     right = torch.cat([in_im, in_re], dim=-2)  # (B, 2P, block): Im(w z^i) = Re(w) Im(z^i) + Im(w) Re(z^i)
-    return torch.bmm(left, right).reshape(freq_hz.shape[0], n_blocks * block)[:, :length]
+    batch = freq_hz.shape[0]
+    if out is None:
+        return torch.bmm(left, right).reshape(batch, n_blocks * block)[:, :length]
+    torch.bmm(left, right, out=out[:, : n_blocks * block].view(batch, n_blocks, block))
+    return out[:, :length]
 
 
 def resonator_state(

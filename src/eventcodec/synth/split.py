@@ -19,7 +19,7 @@ import scipy.signal
 import torch
 
 from eventcodec.synth.mix import block_gain
-from eventcodec.synth.render import excitation, max_partials, morph_weight, partials, render_dry, ring_samples
+from eventcodec.synth.render import excitation, max_partials, morph_weight, partials, peak, render_dry, ring_samples
 from eventcodec.synth.resonance import (
     LN_1000,
     block_powers,
@@ -52,12 +52,15 @@ def _ring(
     powers = block_powers(freq, t60, max(head + 1, n - head), sr)  # one set for the head, the state and the tail
     h_spec = torch.fft.rfft(damped_sinusoid_bank(freq, t60, amp, head, sr, powers=powers), n=n_fft)
     tonal = p["tonal_mix"]
-    parts = [torch.fft.irfft(x_spec * block_gain(h_spec, tonal), n=n_fft)[:, :head]]
+    n_tail = -(-max(0, n - head) // powers.block) * powers.block
+    out = x_head.new_empty(x_head.shape[0], head + n_tail)  # the tail's bank is written in place
+    out[:, :head] = torch.fft.irfft(x_spec * block_gain(h_spec, tonal), n=n_fft)[:, :head]
     if n > head:
         c_re, c_im = resonator_state(x_head, freq, t60, amp, sr, powers=powers)
         col = tonal.unsqueeze(-1)
-        parts.append(damped_sinusoid_bank(freq, t60, c_re * col, n - head, sr, amp_cos=c_im * col, powers=powers))
-    return torch.cat(parts, dim=-1)[:, :n]
+        damped_sinusoid_bank(freq, t60, c_re * col, n - head, sr, amp_cos=c_im * col, powers=powers,
+                             out=out[:, head:])
+    return out[:, :n]
 
 
 def _body(y1: torch.Tensor, p: dict[str, torch.Tensor], sr: int) -> torch.Tensor:
@@ -130,8 +133,8 @@ def _render_split(
         if bool((p["morph_amount"] > 0).any()):
             y_b = _ring(p, p["f0_hz"] * p["morph_f0_ratio"], p["morph_brightness_hz"], x_spec, x_head, n, sr)
             m = morph_weight(p, n, pre_roll, sr)
-            y1 = y1 * (1.0 - m) + y_b * m
+            y1 = y1.lerp_(y_b, m)
         if bool((p["body_mix"] > 0).any()):
             y1 = _body(y1, p, sr)
-        gain = 10.0 ** (p["amp_db"] / 20.0) / (y1.abs().amax(-1) + 1e-30)
-        return {"body": y1 * gain.unsqueeze(-1), "gain": gain}
+        gain = 10.0 ** (p["amp_db"] / 20.0) / (peak(y1) + 1e-30)
+        return {"body": y1.mul_(gain.unsqueeze(-1)), "gain": gain}

@@ -30,6 +30,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     _stage("loading the encoder")
     import torch
 
+    from eventcodec.allocator import keep_freed_memory
     from eventcodec.audio import load
     from eventcodec.codec import encode, encode_file
     from eventcodec.encode import EncodeOptions
@@ -37,6 +38,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     from eventcodec.fileio import write_bytes_atomic
     from eventcodec.types import SAMPLE_RATE
 
+    keep_freed_memory()  # as the CLI does (eventcodec.allocator)
     torch.set_num_threads(max(1, args.threads))
     options = EncodeOptions(quality=args.quality)
     try:
