@@ -29,6 +29,8 @@ from eventcodec.texture.render import render as render_texture
 from eventcodec.types import SAMPLE_RATE, EventSet
 
 MAX_BATCH_SAMPLES = 2**20  # events x render length per batch: bounds memory; bigger batches dispatch fewer ops
+MIN_BATCH_EVENTS = 8  # long events still share a batch (a batch costs ~300 small ops), up to:
+MAX_LONG_BATCH_SAMPLES = 2**22
 RENDER_AHEAD = 16  # chunks whose events are batched together (memory: the mix buses, not the file length)
 WORKERS = 2  # render batches in parallel threads (torch and numpy release the GIL), one torch thread each
 LOOKAHEAD = 3 * WORKERS  # batches rendered ahead of the mixing (memory: <= 16 MB each)
@@ -82,7 +84,7 @@ def _plan(
         for b, flag in np.unique(groups[sel], axis=0) if len(sel) else []:
             ids = sel[(groups[sel, 0] == b) & (groups[sel, 1] == flag)]
             ids = ids[np.argsort(exc_lengths[ids], kind="stable")]
-            per = max(1, MAX_BATCH_SAMPLES // int(b))
+            per = max(1, MAX_BATCH_SAMPLES // int(b), min(MIN_BATCH_EVENTS, MAX_LONG_BATCH_SAMPLES // int(b)))
             for k in range(0, len(ids), per):
                 yield g, ids[k : k + per], int(b)
 

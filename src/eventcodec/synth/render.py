@@ -98,6 +98,15 @@ def morph_weight(p: dict[str, torch.Tensor], n: int, pre_roll: int, sr: int) -> 
     return morph_mask(t.unsqueeze(0) - (shift / sr).unsqueeze(-1), p["morph_time_s"], p["morph_amount"])
 
 
+def _colour(freqs: torch.Tensor, lowpass_hz: torch.Tensor, highpass_hz: torch.Tensor, sr: int) -> torch.Tensor:
+    """`colour_response` per event (batch, n_bins); without gradients evaluated once per distinct filter pair
+    (most events of real music keep the default pair) and gathered."""
+    if lowpass_hz.requires_grad or highpass_hz.requires_grad:
+        return colour_response(freqs, lowpass_hz, highpass_hz, sample_rate=sr)
+    pairs, which = torch.unique(torch.stack([lowpass_hz, highpass_hz], dim=-1), dim=0, return_inverse=True)
+    return colour_response(freqs, pairs[:, 0], pairs[:, 1], sample_rate=sr)[which]
+
+
 def excitation(
     p: dict[str, torch.Tensor],
     seeds: torch.Tensor,
@@ -115,7 +124,7 @@ def excitation(
     env = envelope(t, p["attack_s"], p["env_decay_s"], p["sustain_db"], p["hold_s"], p["release_s"],
                    p["tremolo_hz"], p["tremolo_depth"])
     # colour and fine shift share one complex factor: every later stage is shifted already
-    colour = colour_response(freqs, p["noise_lowpass_hz"], p["noise_highpass_hz"], shift_ramp(shift, n_fft), sr)
+    colour = _colour(freqs, p["noise_lowpass_hz"], p["noise_highpass_hz"], sr) * shift_ramp(shift, n_fft)
     if excitation_samples is not None:  # each event's own cut: its render does not depend on its batch
         env = env * (torch.arange(n_x, device=dev) < excitation_samples.to(dev).unsqueeze(-1))
     return excitation_spectrum(white_noise(seeds, n_x, dtype), env, p["click_mix"], colour, n_fft)
