@@ -29,7 +29,7 @@ from eventcodec.texture.render import render as render_texture
 from eventcodec.types import SAMPLE_RATE, EventSet
 
 MAX_BATCH_SAMPLES = 2**20  # events x render length per batch: bounds memory; bigger batches dispatch fewer ops
-MIN_BATCH_EVENTS = 8  # long events still share a batch (a batch costs ~300 small ops), up to:
+MIN_BATCH_EVENTS = 8  # long events still share a batch (each batch costs ~2 ms of small torch ops), up to:
 MAX_LONG_BATCH_SAMPLES = 2**22
 RENDER_AHEAD = 16  # chunks whose events are batched together (memory: the mix buses, not the file length)
 WORKERS = 2  # render batches in parallel threads (torch and numpy release the GIL), one torch thread each
