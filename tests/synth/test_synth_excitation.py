@@ -54,6 +54,22 @@ def test_envelope_shape_attack_sustain_release():
     assert trem[int(0.125 * SR)] == pytest.approx(0.0, abs=1e-6)  # depth 1: silent at half a 4 Hz period
 
 
+def test_envelope_without_gradients_equals_the_differentiable_one():
+    """The in-place path (one exp for events without sustain) against the autograd path, mixed batch."""
+    t = torch.arange(SR, dtype=torch.float64) / SR
+    rng = np.random.default_rng(3)
+    n = 12
+    attack, tau = torch.from_numpy(rng.uniform(5e-4, 0.3, n)), torch.from_numpy(rng.uniform(2e-3, 2.0, n))
+    sus = torch.from_numpy(np.where(rng.random(n) < 0.5, -60.0, rng.uniform(-59.0, 0.0, n)))
+    hold, rel = torch.from_numpy(rng.uniform(5e-3, 0.8, n)), torch.from_numpy(rng.uniform(2e-3, 1.0, n))
+    trem = (torch.full((n,), 5.0, dtype=torch.float64), torch.zeros(n, dtype=torch.float64))
+    for sustain in (sus, torch.full_like(sus, -60.0)):  # mixed, and the one-exp path alone
+        fast = envelope(t, attack, tau, sustain, hold, rel, *trem)
+        ref = envelope(t, attack.requires_grad_(), tau, sustain, hold, rel, *trem).detach()
+        attack = attack.detach()
+        np.testing.assert_allclose(fast.numpy(), ref.numpy(), rtol=1e-12, atol=1e-14)
+
+
 def test_noise_is_deterministic_unit_variance_and_length_independent():
     seeds = torch.tensor([0, 1, 2**31 - 1])
     a = white_noise(seeds, 50_000, torch.float64)

@@ -39,14 +39,30 @@ def envelope(
     a, tau, hold, rel = (x.unsqueeze(-1) for x in (attack_s, env_decay_s, hold_s, release_s))
     # the floor of the control (-60 dB) means no sustain at all, so struck sounds really die away
     sus = ((10.0 ** (sustain_db / 20.0) - SUSTAIN_FLOOR) / (1.0 - SUSTAIN_FLOOR)).unsqueeze(-1)
-    rise = torch.clamp(t / a, max=1.0)
-    fall = sus + (1.0 - sus) * torch.exp(-torch.relu(t - a) / tau)
-    release = torch.exp(-torch.relu(t - hold) * (LN_1000 / rel))
-    env = rise * fall * release
+    if any(x.requires_grad for x in (t_s, attack_s, env_decay_s, sustain_db, hold_s, release_s)):
+        rise = torch.clamp(t / a, max=1.0)
+        fall = sus + (1.0 - sus) * torch.exp(-torch.relu(t - a) / tau)
+        release = torch.exp(-torch.relu(t - hold) * (LN_1000 / rel))
+        env = rise * fall * release
+    else:
+        env = _envelope_in_place(t, a, tau, sus, hold, rel)
     if not (tremolo_depth.requires_grad or bool((tremolo_depth != 0).any())):
         return env  # no event of the batch trembles: skip a cosine per sample
     depth, rate = tremolo_depth.unsqueeze(-1), tremolo_hz.unsqueeze(-1)
     return env * (1.0 - depth * 0.5 * (1.0 - torch.cos(2 * math.pi * rate * t)))
+
+
+def _envelope_in_place(
+    t: torch.Tensor, a: torch.Tensor, tau: torch.Tensor, sus: torch.Tensor, hold: torch.Tensor, rel: torch.Tensor
+) -> torch.Tensor:
+    """`envelope` without gradients in few passes: fall x release = sus release + (1 - sus) e^-(fall + release
+    exponents), so events without sustain (most struck notes) need one exp per sample instead of two."""
+    decay = (t - a).clamp_(min=0.0).div_(tau)
+    released = (t - hold).clamp_(min=0.0).mul_(LN_1000 / rel)
+    env = (decay + released).neg_().exp_()
+    if bool((sus > 0).any()):
+        env.mul_(1.0 - sus).add_(released.neg_().exp_().mul_(sus))
+    return env.mul_((t / a).clamp_(max=1.0))
 
 
 def colour_response(
