@@ -107,11 +107,8 @@ def propose(residual: np.ndarray, onset_frame: int, n_candidates: int, peak_bin:
     lead = ONSET_LEAD
     cands: list[tuple[np.ndarray, int]] = [(ton(f0), t0 + lead), (ton(f0), t0 + lead - 1),
                                           (ton(f0, sustained=not sustained), t0 + lead)]
-    # music is rarely a held noise: noise candidates are struck (drums, consonant-like attacks), and only
-    # where the onset has no salient pitch (a narrow noise band would stand in for a tone, as codecs' noise
-    # substitution is kept to non-tonal bands)
-    if not pitched:
-        cands.append((noise(hi_pass, lo_pass, min(env_all.decay_s, 0.6), 0.01, False), t0 + lead))
+    # music is rarely a held noise: noise candidates are struck (drums, consonant-like attacks)
+    cands.append((noise(hi_pass, lo_pass, min(env_all.decay_s, 0.6), 0.01, False), t0 + lead))
     if f0 * 2 <= F0_MAX_HZ:
         cands.append((ton(f0 * 2), t0 + lead))
     if f0 / 2 >= F0_MIN_HZ:
