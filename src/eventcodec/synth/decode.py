@@ -57,7 +57,8 @@ def _render_batch(
     """
     with torch.no_grad():
         p = unpack(torch.from_numpy(vectors))
-        out = render_dry_fast(p, torch.from_numpy(seeds), n, PRE_ROLL, torch.from_numpy(n_x))
+        # n is each event's audible length (rounded up): what rings past it is below -60 dB and may wrap
+        out = render_dry_fast(p, torch.from_numpy(seeds), n, PRE_ROLL, torch.from_numpy(n_x), wrap_tail=True)
         audio = out["body"].numpy()
     audio = audio.astype(np.float32, copy=False)  # this batch's own buffer: scaled in place
     wet_rows = wet > 0

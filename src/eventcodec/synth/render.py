@@ -31,7 +31,14 @@ from eventcodec.synth.resonance import (
 )
 from eventcodec.synth.room import apply_room, room_index, room_spectra
 from eventcodec.synth.rooms import ROOM_NAMES, room_bank
-from eventcodec.synth.schedule import PRE_ROLL, colour_ring_samples, fft_size, shift_ramp
+from eventcodec.synth.schedule import (
+    PRE_ROLL,
+    colour_ring_samples,
+    excitation_span,
+    fast_fft_length,
+    fft_size,
+    shift_ramp,
+)
 from eventcodec.synth.seeds import event_seeds
 from eventcodec.synth.validate import validate_controls
 from eventcodec.types import SAMPLE_RATE
@@ -138,6 +145,7 @@ def render_dry(
     stages: bool = False,
     sample_rate: int = SAMPLE_RATE,
     excitation_samples: torch.Tensor | None = None,
+    wrap_tail: bool = False,
 ) -> dict[str, torch.Tensor]:
     """Everything before the room block, for a flat batch of events.
 
@@ -151,6 +159,9 @@ def render_dry(
         excitation_samples: (batch,) int64: stop each excitation after this many samples
             (`length.excitation_length`, where it is below -80 dB); shortens the FFTs when no body
             block is active. None: all n.
+        wrap_tail: FFTs of n + shift + colour ring samples instead of n + excitation: what the resonances
+            still sound after the n samples wraps onto their start. Used by `decode`, whose n is the event's
+            audible length, so the wrapped part is below -60 dB re the event's peak (tested: ~-80 dB).
 
     Returns:
         {"body": (batch, n) dry signal at its final level, "gain": (batch,) the level factor applied,
@@ -161,7 +172,10 @@ def render_dry(
     with_body = grad or bool((p["body_mix"] > 0).any())
     n_x = n if excitation_samples is None else max(1, min(n, int(excitation_samples.max())))
     ring = ring_samples(p, sr)
-    n_fft = fft_size(n, ring_samples=ring) if with_body else fft_size(n, n_x, ring)
+    if wrap_tail:  # the shift and the colour ring still fit: only the resonances' sub-audible tail wraps
+        n_fft = fast_fft_length(n + excitation_span(0, ring))
+    else:
+        n_fft = fft_size(n, ring_samples=ring) if with_body else fft_size(n, n_x, ring)
     x = excitation(p, seeds, n_x, n_fft, pre_roll, sr, excitation_samples)
     n_max = max_partials(p)
     g_a = block_gain(_family(p, p["f0_hz"], p["brightness_hz"], n_fft, n, n_max, sr), p["tonal_mix"])
