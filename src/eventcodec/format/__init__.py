@@ -73,8 +73,8 @@ def encode_evc(events: EventSet, bits: Bits | None = None, quantizer: Quantizer 
     bounds = np.searchsorted(times, np.arange(n_chunks + 1) * CHUNK_SAMPLES)
     ref = q.reference_codes(events.space)
     zstd = payload.compressor()
-    texture = events.texture.fitted(n_chunks * CHUNK_SAMPLES) if events.texture is not None else None
-    sections = texture_sections(texture.codes, zstd) if texture is not None else None
+    sections = (texture_sections(events.texture.fitted(n_chunks * CHUNK_SAMPLES).codes, zstd)
+                if events.texture is not None else None)
     chunks = []
     for i in range(n_chunks):
         a, b = int(bounds[i]), int(bounds[i + 1])

@@ -60,11 +60,11 @@ def _render_batch(
         # n is each event's audible length (rounded up): what rings past it is below -60 dB and may wrap
         out = render_dry_fast(p, torch.from_numpy(seeds), n, PRE_ROLL, torch.from_numpy(n_x), wrap_tail=True)
         audio = out["body"].numpy()
-    audio = audio.astype(np.float32, copy=False)  # this batch's own buffer: scaled in place
+    audio, share = audio.astype(np.float32, copy=False), wet.astype(np.float32)  # this batch's own buffer
     wet_rows = wet > 0
     room = audio[wet_rows]
-    room *= wet[wet_rows, None].astype(np.float32)
-    audio *= (1.0 - wet.astype(np.float32))[:, None]
+    room *= share[wet_rows, None]
+    audio *= (1.0 - share)[:, None]  # in place
     return audio, room
 
 

@@ -31,14 +31,7 @@ from eventcodec.synth.resonance import (
 )
 from eventcodec.synth.room import apply_room, room_index, room_spectra
 from eventcodec.synth.rooms import ROOM_NAMES, room_bank
-from eventcodec.synth.schedule import (
-    PRE_ROLL,
-    colour_ring_samples,
-    excitation_span,
-    fast_fft_length,
-    fft_size,
-    shift_ramp,
-)
+from eventcodec.synth.schedule import PRE_ROLL, colour_ring_samples, fft_size, shift_ramp
 from eventcodec.synth.seeds import event_seeds
 from eventcodec.synth.validate import validate_controls
 from eventcodec.types import SAMPLE_RATE
@@ -173,7 +166,7 @@ def render_dry(
     n_x = n if excitation_samples is None else max(1, min(n, int(excitation_samples.max())))
     ring = ring_samples(p, sr)
     if wrap_tail:  # the shift and the colour ring still fit: only the resonances' sub-audible tail wraps
-        n_fft = fast_fft_length(n + excitation_span(0, ring))
+        n_fft = fft_size(n, 0, ring)
     else:
         n_fft = fft_size(n, ring_samples=ring) if with_body else fft_size(n, n_x, ring)
     x = excitation(p, seeds, n_x, n_fft, pre_roll, sr, excitation_samples)
