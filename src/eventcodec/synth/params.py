@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -13,12 +14,17 @@ _HI_T = [math.log(c.max) if c.scale == "log" else c.max for c in CONTROLS]
 _IS_LOG = [c.scale == "log" for c in CONTROLS]
 
 
+@functools.cache
+def _bounds(dtype: torch.dtype, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(lo, hi - lo, is_log) of the transformed scale, one tensor each (built once per dtype and device)."""
+    lo = torch.tensor(_LO_T, dtype=dtype, device=device)
+    return lo, torch.tensor(_HI_T, dtype=dtype, device=device) - lo, torch.tensor(_IS_LOG, device=device)
+
+
 def to_physical(controls: torch.Tensor) -> torch.Tensor:
     """Normalised controls (..., 32) in [0, 1] -> physical values (..., 32), differentiable."""
-    lo = torch.tensor(_LO_T, dtype=controls.dtype, device=controls.device)
-    hi = torch.tensor(_HI_T, dtype=controls.dtype, device=controls.device)
-    is_log = torch.tensor(_IS_LOG, device=controls.device)
-    t = lo + controls * (hi - lo)
+    lo, span, is_log = _bounds(controls.dtype, controls.device)
+    t = torch.addcmul(lo, controls, span)
     # exp only of log columns: exp(t) of a linear column overflows (shift_samples > 88), and the
     # unselected branch's inf times a zero gradient would be NaN
     return torch.where(is_log, torch.exp(torch.where(is_log, t, torch.zeros_like(t))), t)
@@ -29,4 +35,4 @@ def unpack(controls: torch.Tensor) -> dict[str, torch.Tensor]:
     if controls.shape[-1] != N_CONTROLS:
         raise ValueError(f"controls must have {N_CONTROLS} columns, got {controls.shape[-1]}")
     phys = to_physical(controls)
-    return {name: phys[..., i] for name, i in INDEX.items()}
+    return dict(zip(INDEX, phys.unbind(-1), strict=True))  # one op for 32 views

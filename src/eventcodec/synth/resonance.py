@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+import numpy as np
 import torch
 
 LN_1000 = math.log(1000.0)
@@ -73,8 +74,8 @@ def unit_energy_gain(t60_s: torch.Tensor, amp: torch.Tensor, sample_rate: int) -
 
     Energy of a r^n sin(theta n) ~= a^2 / (2 (1 - r^2)); independent of any render length.
     """
-    r = t60_to_radius(t60_s, sample_rate)
-    energy = (amp * amp / (2.0 * -torch.expm1(2.0 * torch.log(r)))).sum(-1)
+    one_minus_r2 = -torch.expm1((-2.0 * LN_1000 / sample_rate) / t60_s)  # 1 - r^2 with r = t60_to_radius
+    energy = (amp * amp / (2.0 * one_minus_r2)).sum(-1)
     return torch.rsqrt(energy + 1e-12)
 
 
@@ -153,25 +154,26 @@ class BlockPowers(NamedTuple):
         return self.inner_re.shape[-1]
 
 
-def _geometric(log_r: torch.Tensor, theta: torch.Tensor, count: int, step: int,
-               dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
-    """Re and Im of z^(step i) for i < count, z = e^(log_r + i theta): (..., count) from float64 (..., 1).
+def _geometric(log_r: torch.Tensor, theta: torch.Tensor, grids: tuple[tuple[int, int], ...],
+               dtype: torch.dtype) -> list[torch.Tensor]:
+    """For each (count, step) of `grids`, z^(step i) for i < count, z = e^(log_r + i theta): complex (..., count)
+    from float64 (..., 1).
 
-    As an outer product: with i = a j + k (a ~ sqrt(count)), z^(step i) = z^(step a j) z^(step k), both
-    factors exact from float64 (magnitude, and phase reduced mod 2 pi), so each power is one complex
-    multiply (error ~1e-7 in float32) and the whole grid costs ~20 torch ops however long it is (few ops
-    matter: decoding runs in threads, and each op's dispatch holds the GIL).
+    As outer products: with i = a j + k (a ~ sqrt(count)), z^(step i) = z^(step a j) z^(step k), both factors
+    exact from float64 (magnitude, and phase reduced mod 2 pi), so each power is one complex multiply (error
+    ~1e-7 in float32), and all grids together cost ~20 torch ops however long they are (few ops matter:
+    decoding runs in threads, and each op's dispatch holds the GIL).
     """
-    a = max(1, math.isqrt(count - 1) + 1) if count > 1 else 1
-    b = -(-count // a)
+    shapes = [(math.isqrt(max(count, 1) - 1) + 1, count, step) for count, step in grids]  # (a, count, step)
+    exponents = np.concatenate([np.concatenate([np.arange(a) * step, np.arange(-(-count // a)) * (step * a)])
+                                for a, count, step in shapes]).astype(np.float64)
+    e = torch.from_numpy(exponents).to(log_r.device)
     cdtype = torch.complex128 if dtype == torch.float64 else torch.complex64
-
-    def factors(n: int, stride: int) -> torch.Tensor:
-        i = torch.arange(n, dtype=torch.float64, device=log_r.device) * stride
-        return torch.polar(torch.exp(log_r * i), torch.remainder(theta * i, 2.0 * math.pi)).to(cdtype)
-
-    z = (factors(b, step * a).unsqueeze(-1) * factors(a, step).unsqueeze(-2)).flatten(-2)[..., :count]
-    return z.real, z.imag
+    f = torch.polar(torch.exp(log_r * e), torch.remainder(theta * e, 2.0 * math.pi)).to(cdtype)
+    sizes = [n for a, count, _ in shapes for n in (a, -(-count // a))]
+    parts = f.split(sizes, dim=-1)
+    return [(parts[2 * g + 1].unsqueeze(-1) * parts[2 * g].unsqueeze(-2)).flatten(-2)[..., :count]
+            for g, (_, count, _) in enumerate(shapes)]
 
 
 def block_powers(
@@ -189,9 +191,9 @@ def block_powers(
     n_blocks = -(-length // block)
     theta = ((2.0 * math.pi / sample_rate) * freq_hz.to(torch.float64)).unsqueeze(-1)
     log_r = (-LN_1000 / (t60_s.to(torch.float64) * sample_rate)).unsqueeze(-1)
-    inner_re, inner_im = _geometric(log_r, theta, block, 1, freq_hz.dtype)
-    outer_re, outer_im = _geometric(log_r, theta, n_blocks, block, freq_hz.dtype)
-    return BlockPowers(inner_re, inner_im, outer_re.transpose(-1, -2), outer_im.transpose(-1, -2))
+    inner, outer = _geometric(log_r, theta, ((block, 1), (n_blocks, block)), freq_hz.dtype)
+    outer = outer.transpose(-1, -2)
+    return BlockPowers(inner.real, inner.imag, outer.real, outer.imag)
 
 
 def damped_sinusoid_bank(

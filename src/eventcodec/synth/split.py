@@ -69,14 +69,15 @@ def _body(y1: torch.Tensor, p: dict[str, torch.Tensor], sr: int) -> torch.Tensor
     """Block 2, (1 - body_mix) y1 + body_mix (y1 * h_body), with h_body as its two-pole recursive filter."""
     mix = p["body_mix"].detach().cpu().numpy().astype(np.float64)
     t60 = p["body_decay_s"].detach().cpu().numpy().astype(np.float64)
-    gain = unit_energy_gain(torch.from_numpy(t60).unsqueeze(-1), torch.ones(len(t60), 1, dtype=torch.float64), sr)
+    ones = torch.ones(len(t60), 1, dtype=torch.float64)
+    gain = unit_energy_gain(torch.from_numpy(t60).unsqueeze(-1), ones, sr).numpy()  # numpy: no op per event below
     r = np.exp(-LN_1000 / (t60 * sr))
     theta = 2.0 * math.pi * p["body_hz"].detach().cpu().numpy().astype(np.float64) / sr
     y = y1.detach().cpu().numpy().astype(np.float64)
     out = y.copy()
     # h[k] = g r^k sin(theta k) is the filter g r sin(theta) z^-1 / (1 - 2 r cos(theta) z^-1 + r^2 z^-2)
     for i in np.flatnonzero(mix > 0):
-        b = [0.0, float(gain[i]) * r[i] * math.sin(theta[i])]
+        b = [0.0, gain[i] * r[i] * math.sin(theta[i])]
         a = [1.0, -2.0 * r[i] * math.cos(theta[i]), r[i] * r[i]]
         out[i] = (1.0 - mix[i]) * y[i] + mix[i] * scipy.signal.lfilter(b, a, y[i])
     return torch.from_numpy(out).to(y1.dtype)
