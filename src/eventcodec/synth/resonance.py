@@ -7,6 +7,7 @@ so a bank of partials is summed in the frequency domain and multiplied with the 
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -22,6 +23,16 @@ _GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
 def t60_to_radius(t60_s: torch.Tensor, sample_rate: int) -> torch.Tensor:
     """Pole radius r with r^(T60 * sr) = 1e-3 (60 dB down after `t60_s`)."""
     return torch.exp(-LN_1000 / (t60_s * sample_rate))
+
+
+@functools.cache
+def _partial_numbers(
+    max_partials: int, dtype: torch.dtype, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per-partial constants of `harmonic_family` (k, k^2, spread c_k, log2(k) / 6.02 dB, 1 for even k), built once."""
+    k = torch.arange(1, max_partials + 1, dtype=dtype, device=device)
+    return (k, k * k, torch.sin(k * _GOLDEN_ANGLE), torch.log2(k) / (20.0 * math.log10(2.0)),
+            (k % 2 == 0).to(dtype))
 
 
 def harmonic_family(
@@ -49,21 +60,18 @@ def harmonic_family(
         sample_rate: Hz.
         max_partials: width of the returned bank.
     """
-    dtype, dev = f0_hz.dtype, f0_hz.device
-    k = torch.arange(1, max_partials + 1, dtype=dtype, device=dev)
-    spread = torch.sin(k * _GOLDEN_ANGLE)
+    k, k2, spread, slope_exp, even = _partial_numbers(max_partials, f0_hz.dtype, f0_hz.device)
 
     def col(x: torch.Tensor) -> torch.Tensor:
         return x.unsqueeze(-1)
 
-    freq = k * col(f0_hz) * torch.sqrt(1.0 + col(inharmonicity) * k * k)
+    freq = k * col(f0_hz) * torch.sqrt(1.0 + col(inharmonicity) * k2)
     freq = freq * torch.exp2(col(detune_cents) * spread / 1200.0)
     t60 = col(decay_s) / k ** col(decay_tilt)
-    amp = torch.exp2(torch.log2(k) * col(slope_db_oct) / (20.0 * math.log10(2.0)))
+    amp = torch.exp2(slope_exp * col(slope_db_oct))
     amp = amp * torch.rsqrt(1.0 + (freq / col(brightness_hz)) ** 8)
-    even = (k % 2 == 0).to(dtype)
     amp = amp * (1.0 + even * col(odd_even))
-    active = (k <= col(torch.round(n_partials)).detach()).to(dtype)
+    active = (k <= col(torch.round(n_partials)).detach()).to(k.dtype)
     nyq = 0.5 * sample_rate
     amp = amp * active * torch.sigmoid((0.95 * nyq - freq) / (0.005 * nyq))
     return torch.clamp(freq, max=0.999 * nyq), t60, amp
