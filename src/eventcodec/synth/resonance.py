@@ -168,16 +168,16 @@ def _geometric(log_r: torch.Tensor, theta: torch.Tensor, grids: tuple[tuple[int,
     from float64 (..., 1).
 
     As outer products: with i = a j + k (a ~ sqrt(count)), z^(step i) = z^(step a j) z^(step k), both factors
-    exact from float64 (magnitude, and phase reduced mod 2 pi), so each power is one complex multiply (error
-    ~1e-7 in float32), and all grids together cost ~20 torch ops however long they are (few ops matter:
+    rounded once (their log-magnitude and phase, reduced mod 2 pi, come from float64), so each power is one
+    complex multiply (error ~1e-7 in float32), and all grids together cost ~20 torch ops however long they are (few ops matter:
     decoding runs in threads, and each op's dispatch holds the GIL).
     """
     shapes = [(math.isqrt(max(count, 1) - 1) + 1, count, step) for count, step in grids]  # (a, count, step)
     exponents = np.concatenate([np.concatenate([np.arange(a) * step, np.arange(-(-count // a)) * (step * a)])
                                 for a, count, step in shapes]).astype(np.float64)
     e = torch.from_numpy(exponents).to(log_r.device)
-    cdtype = torch.complex128 if dtype == torch.float64 else torch.complex64
-    f = torch.polar(torch.exp(log_r * e), torch.remainder(theta * e, 2.0 * math.pi)).to(cdtype)
+    # magnitude exponents and phases (reduced mod 2 pi) need float64; their exp, cos and sin do not
+    f = torch.polar(torch.exp((log_r * e).to(dtype)), torch.remainder(theta * e, 2.0 * math.pi).to(dtype))
     sizes = [n for a, count, _ in shapes for n in (a, -(-count // a))]
     parts = f.split(sizes, dim=-1)
     return [(parts[2 * g + 1].unsqueeze(-1) * parts[2 * g].unsqueeze(-2)).flatten(-2)[..., :count]
