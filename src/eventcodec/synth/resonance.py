@@ -149,17 +149,25 @@ def _block_size(length: int) -> int:
 class BlockPowers(NamedTuple):
     """z^i for i < block and z^(block j) for j < n_blocks of each pole z = r e^(i theta): the factors of z^n.
 
-    inner_re, inner_im: (B, P, block); outer_re, outer_im: (B, n_blocks, P).
+    inner: complex (B, P, block); outer: complex (B, n_blocks, P); right: (B, 2P, block), the rows
+    Im z_p^i, Re z_p^i of each partial in turn (the right factor of `damped_sinusoid_bank`'s product).
     """
 
-    inner_re: torch.Tensor
-    inner_im: torch.Tensor
-    outer_re: torch.Tensor
-    outer_im: torch.Tensor
+    inner: torch.Tensor
+    outer: torch.Tensor
+    right: torch.Tensor
 
     @property
     def block(self) -> int:
-        return self.inner_re.shape[-1]
+        return self.inner.shape[-1]
+
+    @property
+    def inner_re(self) -> torch.Tensor:
+        return self.inner.real
+
+    @property
+    def inner_im(self) -> torch.Tensor:
+        return self.inner.imag
 
 
 def _geometric(log_r: torch.Tensor, theta: torch.Tensor, grids: tuple[tuple[int, int], ...],
@@ -169,8 +177,8 @@ def _geometric(log_r: torch.Tensor, theta: torch.Tensor, grids: tuple[tuple[int,
 
     As outer products: with i = a j + k (a ~ sqrt(count)), z^(step i) = z^(step a j) z^(step k), both factors
     rounded once (their log-magnitude and phase, reduced mod 2 pi, come from float64), so each power is one
-    complex multiply (error ~1e-7 in float32), and all grids together cost ~20 torch ops however long they are (few ops matter:
-    decoding runs in threads, and each op's dispatch holds the GIL).
+    complex multiply (error ~1e-7 in float32), and all grids together cost ~20 torch ops however long they
+    are (few ops matter: decoding runs in threads, and each op's dispatch holds the GIL).
     """
     shapes = [(math.isqrt(max(count, 1) - 1) + 1, count, step) for count, step in grids]  # (a, count, step)
     exponents = np.concatenate([np.concatenate([np.arange(a) * step, np.arange(-(-count // a)) * (step * a)])
@@ -200,8 +208,8 @@ def block_powers(
     theta = ((2.0 * math.pi / sample_rate) * freq_hz.to(torch.float64)).unsqueeze(-1)
     log_r = (-LN_1000 / (t60_s.to(torch.float64) * sample_rate)).unsqueeze(-1)
     inner, outer = _geometric(log_r, theta, ((block, 1), (n_blocks, block)), freq_hz.dtype)
-    outer = outer.transpose(-1, -2)
-    return BlockPowers(inner.real, inner.imag, outer.real, outer.imag)
+    right = torch.stack([inner.imag, inner.real], dim=-2).flatten(-3, -2)
+    return BlockPowers(inner, outer.transpose(-1, -2).contiguous(), right)
 
 
 def damped_sinusoid_bank(
@@ -228,19 +236,14 @@ def damped_sinusoid_bank(
         powers = block_powers(freq_hz, t60_s, length, sample_rate, block)
     block = powers.block
     n_blocks = -(-length // block)
-    in_re, in_im = powers.inner_re, powers.inner_im
-    out_re, out_im = powers.outer_re[:, :n_blocks], powers.outer_im[:, :n_blocks]
-    a = amp.unsqueeze(-2)
-    if amp_cos is None:
-        left = torch.cat([out_re * a, out_im * a], dim=-1)  # (B, nb, 2P): re and im of c z^(block j)
-    else:
-        b = amp_cos.unsqueeze(-2)
-        left = torch.cat([out_re * a - out_im * b, out_im * a + out_re * b], dim=-1)
-    right = torch.cat([in_im, in_re], dim=-2)  # (B, 2P, block): Im(w z^i) = Re(w) Im(z^i) + Im(w) Re(z^i)
+    c = amp if amp_cos is None else torch.complex(amp, amp_cos)
+    # left: (B, nb, 2P), Re and Im of c_p z_p^(block j) for each partial in turn, paired with `powers.right`'s
+    # rows: Im(w z^i) = Re(w) Im(z^i) + Im(w) Re(z^i)
+    left = torch.view_as_real(powers.outer[:, :n_blocks] * c.unsqueeze(-2)).flatten(-2)
     batch = freq_hz.shape[0]
     if out is None:
-        return torch.bmm(left, right).reshape(batch, n_blocks * block)[:, :length]
-    torch.bmm(left, right, out=out[:, : n_blocks * block].view(batch, n_blocks, block))
+        return torch.bmm(left, powers.right).reshape(batch, n_blocks * block)[:, :length]
+    torch.bmm(left, powers.right, out=out[:, : n_blocks * block].view(batch, n_blocks, block))
     return out[:, :length]
 
 
@@ -268,16 +271,13 @@ def resonator_state(
         powers = block_powers(freq_hz, t60_s, length + 1, sample_rate)
     block = powers.block
     n_blocks = -(-(length + 1) // block)
-    in_re, in_im = powers.inner_re, powers.inner_im
-    out_re, out_im = powers.outer_re[:, :n_blocks], powers.outer_im[:, :n_blocks]
     # u[k] = x[L - k] for k = 1..L (u[0] = 0), so c_p = amp_p sum_k u[k] z_p^k = sum_j z_p^(block j) (U_j . z_p^i)
     u = torch.nn.functional.pad(torch.flip(x, (-1,)), (1, n_blocks * block - length - 1))
     u = u.reshape(x.shape[0], n_blocks, block)
-    inner_re = torch.bmm(u, in_re.transpose(-1, -2))  # (B, nb, P)
-    inner_im = torch.bmm(u, in_im.transpose(-1, -2))
-    c_re = (out_re * inner_re - out_im * inner_im).sum(-2)
-    c_im = (out_re * inner_im + out_im * inner_re).sum(-2)
-    return amp * c_re, amp * c_im
+    # U_j . (Im z^i, Re z^i) per partial: as a complex number q = i conj(w) for w = U_j . z^i
+    q = torch.view_as_complex(torch.bmm(u, powers.right.transpose(-1, -2)).unflatten(-1, (-1, 2)))
+    c = (powers.outer[:, :n_blocks] * (q.conj() * 1j)).sum(-2)
+    return amp * c.real, amp * c.imag
 
 
 def damped_sinusoid_reference(
