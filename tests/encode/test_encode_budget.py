@@ -1,0 +1,49 @@
+"""The bit budget: what the next hop may spend, so the whole file lands within the target."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from eventcodec.encode.abs.budget import Budget, container_bits, evc_bits
+from eventcodec.encode.abs.settings import AbsSettings
+from eventcodec.types import SAMPLE_RATE, EventSet
+
+HOP = 2**16
+
+
+def test_container_bits_are_the_size_of_an_empty_file() -> None:
+    n = 20 * SAMPLE_RATE
+    assert container_bits(n) == 8 * len(EventSet.empty(n).to_bytes())
+    assert container_bits(10 * n) > container_bits(n) > 0  # chunk headers and the seek index grow with length
+
+
+def test_the_container_comes_out_of_the_target() -> None:
+    """With 100 bits per event, a hop's allowance is (target x elapsed - container) / 100."""
+    settings = AbsSettings(max_events_per_s=1000.0, bitrate_kbps=3.0)
+    per_event = 100.0
+
+    def measure(times: np.ndarray, vectors: np.ndarray, n_samples: int) -> float:
+        return per_event * len(times)
+
+    free = Budget(settings, measure=measure, container=lambda n: 0.0)
+    real = Budget(settings, measure=measure)
+    hop_s = HOP / SAMPLE_RATE
+    assert free.allowance(HOP) == int(3000.0 * hop_s / 110.0)  # the guess, before any event is measured
+    total_events = 0
+    for _ in range(20):
+        n = real.allowance(HOP)
+        times = np.arange(n, dtype=np.int64) * 10
+        real.spend(HOP, times, np.zeros((n, 32), np.float32))
+        free.spend(HOP, times, np.zeros((n, 32), np.float32))
+        total_events += n
+    seconds = 20 * hop_s
+    spent = total_events * per_event + container_bits(20 * HOP)
+    assert spent <= 3000.0 * seconds  # never over the target, container included
+    assert spent >= 3000.0 * seconds - 2 * per_event  # and not far under it
+
+
+def test_measured_event_bits_exclude_the_container() -> None:
+    times = np.array([0, 1000, 5000], np.int64)
+    vectors = np.full((3, 32), 0.5, np.float32)
+    bits = evc_bits(times, vectors, 6000)
+    assert bits is not None and 0 < bits < 8 * len(EventSet(times, vectors, n_samples=6000).to_bytes())
