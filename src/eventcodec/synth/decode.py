@@ -32,7 +32,7 @@ MAX_BATCH_SAMPLES = 2**20  # events x render length per batch: bounds memory; bi
 MIN_BATCH_EVENTS = 8  # long events still share a batch (each batch costs ~2 ms of small torch ops), up to:
 MAX_LONG_BATCH_SAMPLES = 2**22
 RENDER_AHEAD = 16  # chunks whose events are batched together (memory: the mix buses, not the file length)
-WORKERS = 2  # render batches in parallel threads (torch and numpy release the GIL), one torch thread each
+WORKERS = 2  # render batches in parallel threads, one torch thread each (ops run without the GIL; dispatch holds it)
 LOOKAHEAD = 3 * WORKERS  # batches rendered ahead of the mixing (memory: <= 16 MB each)
 
 

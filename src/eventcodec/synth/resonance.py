@@ -149,25 +149,26 @@ def _block_size(length: int) -> int:
 class BlockPowers(NamedTuple):
     """z^i for i < block and z^(block j) for j < n_blocks of each pole z = r e^(i theta): the factors of z^n.
 
-    inner: complex (B, P, block); outer: complex (B, n_blocks, P); right: (B, 2P, block), the rows
-    Im z_p^i, Re z_p^i of each partial in turn (the right factor of `damped_sinusoid_bank`'s product).
+    outer: complex (B, n_blocks, P); right: (B, 2P, block), the rows Im z_p^i, Re z_p^i of each partial in
+    turn (the right factor of `damped_sinusoid_bank`'s product).
     """
 
-    inner: torch.Tensor
     outer: torch.Tensor
     right: torch.Tensor
 
     @property
     def block(self) -> int:
-        return self.inner.shape[-1]
+        return self.right.shape[-1]
 
     @property
     def inner_re(self) -> torch.Tensor:
-        return self.inner.real
+        """Re z^i, (B, P, block)."""
+        return self.right[:, 1::2]
 
     @property
     def inner_im(self) -> torch.Tensor:
-        return self.inner.imag
+        """Im z^i, (B, P, block)."""
+        return self.right[:, 0::2]
 
 
 def _geometric(log_r: torch.Tensor, theta: torch.Tensor, grids: tuple[tuple[int, int], ...],
@@ -180,16 +181,16 @@ def _geometric(log_r: torch.Tensor, theta: torch.Tensor, grids: tuple[tuple[int,
     complex multiply (error ~1e-7 in float32), and all grids together cost ~20 torch ops however long they
     are (few ops matter: decoding runs in threads, and each op's dispatch holds the GIL).
     """
-    shapes = [(math.isqrt(max(count, 1) - 1) + 1, count, step) for count, step in grids]  # (a, count, step)
-    exponents = np.concatenate([np.concatenate([np.arange(a) * step, np.arange(-(-count // a)) * (step * a)])
-                                for a, count, step in shapes]).astype(np.float64)
+    a_s = [math.isqrt(max(count, 1) - 1) + 1 for count, _ in grids]  # fine factors per grid, ~sqrt(count)
+    b_s = [-(-count // a) for a, (count, _) in zip(a_s, grids, strict=True)]  # coarse factors
+    exponents = np.concatenate([np.concatenate([np.arange(a) * step, np.arange(b) * (step * a)])
+                                for a, b, (_, step) in zip(a_s, b_s, grids, strict=True)]).astype(np.float64)
     e = torch.from_numpy(exponents).to(log_r.device)
     # magnitude exponents and phases (reduced mod 2 pi) need float64; their exp, cos and sin do not
     f = torch.polar(torch.exp((log_r * e).to(dtype)), torch.remainder(theta * e, 2.0 * math.pi).to(dtype))
-    sizes = [n for a, count, _ in shapes for n in (a, -(-count // a))]
-    parts = f.split(sizes, dim=-1)
-    return [(parts[2 * g + 1].unsqueeze(-1) * parts[2 * g].unsqueeze(-2)).flatten(-2)[..., :count]
-            for g, (_, count, _) in enumerate(shapes)]
+    parts = f.split([n for ab in zip(a_s, b_s, strict=True) for n in ab], dim=-1)  # fine, coarse, fine, ...
+    return [(coarse.unsqueeze(-1) * fine.unsqueeze(-2)).flatten(-2)[..., :count]
+            for fine, coarse, (count, _) in zip(parts[0::2], parts[1::2], grids, strict=True)]
 
 
 def block_powers(
@@ -209,7 +210,7 @@ def block_powers(
     log_r = (-LN_1000 / (t60_s.to(torch.float64) * sample_rate)).unsqueeze(-1)
     inner, outer = _geometric(log_r, theta, ((block, 1), (n_blocks, block)), freq_hz.dtype)
     right = torch.stack([inner.imag, inner.real], dim=-2).flatten(-3, -2)
-    return BlockPowers(inner, outer.transpose(-1, -2).contiguous(), right)
+    return BlockPowers(outer.transpose(-1, -2).contiguous(), right)
 
 
 def damped_sinusoid_bank(
