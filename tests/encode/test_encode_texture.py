@@ -11,8 +11,9 @@ from eventcodec import metrics
 from eventcodec.audio import example_path, load
 from eventcodec.codec import decode, encode
 from eventcodec.encode import EncodeOptions
-from eventcodec.texture.analyse import CONTEXT, residual_codes
-from eventcodec.texture.grid import FRAME_SAMPLES
+from eventcodec.texture.analyse import CONTEXT, residual_codes, residual_power
+from eventcodec.texture.grid import FRAME_SAMPLES, SEGMENT_FRAMES, band_of_bin
+from eventcodec.texture.mask import segment_mask
 from eventcodec.types import SAMPLE_RATE, EventSet
 
 SECONDS = 8.0
@@ -39,6 +40,24 @@ def test_the_texture_is_what_the_file_s_events_leave_unexplained(coded: dict[str
     same = offline == es.texture.codes
     assert same.mean() > 0.98
     assert np.abs(offline.astype(int) - es.texture.codes.astype(int)).max() <= 1
+
+
+def test_the_mask_marks_what_the_file_s_events_miss(coded: dict[str, Any]) -> None:
+    """The streamed mask rows equal a whole-file analysis: each segment's bins above their band's mean."""
+    es, x = coded["events"], coded["x"]
+    assert es.texture is not None
+    n = es.texture.n_frames * FRAME_SAMPLES
+    pad = (CONTEXT, n - len(x) + CONTEXT)
+    band_power, low_power = residual_power(np.pad(x, pad), np.pad(decode(es, texture=False), pad), SAMPLE_RATE)
+    rows = []
+    for s in range(0, len(band_power), SEGMENT_FRAMES):
+        rows.append(segment_mask(low_power[s : s + SEGMENT_FRAMES].mean(axis=0, keepdims=True),
+                                 band_power[s : s + SEGMENT_FRAMES].mean(axis=0, keepdims=True),
+                                 band_of_bin(SAMPLE_RATE))[0])
+    offline = np.array(rows)
+    assert es.texture.mask.shape == offline.shape
+    assert 0.1 < offline.mean() < 0.6  # partials the events miss, not every bin
+    assert (offline == es.texture.mask).mean() > 0.95
 
 
 def test_texture_bits_count_toward_the_bitrate(coded: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 
@@ -11,8 +12,11 @@ from evc_helpers import realistic_set, rewrite_header
 
 from eventcodec.encode.abs.budget import texture_bits
 from eventcodec.errors import FormatError
-from eventcodec.format import CHUNK_SAMPLES, decode_evc, encode_evc, evc_info, read_evc
-from eventcodec.texture.grid import FRAME_SAMPLES, N_BANDS, Texture
+from eventcodec.format import CHUNK_SAMPLES, EvcReader, decode_evc, encode_evc, evc_info, payload, read_evc
+from eventcodec.format.container import texture_section, write
+from eventcodec.format.header import Header
+from eventcodec.format.texture_payload import FRAMES_PER_CHUNK, pack_texture
+from eventcodec.texture.grid import FRAME_SAMPLES, GRID_PLAIN, MASK_BINS, N_BANDS, Texture, n_segments_for
 from eventcodec.types import EventSet
 
 
@@ -21,7 +25,9 @@ def _textured(duration_s: float = 7.0, seed: int = 0) -> EventSet:
     rng = np.random.default_rng(seed)
     n_frames = -(-es.n_samples // FRAME_SAMPLES)
     codes = np.clip(np.cumsum(rng.integers(-1, 2, (n_frames, N_BANDS)), axis=0) + 10, 0, 40)
-    return es.replace(texture=Texture(codes))
+    mask = np.repeat(rng.random((1, MASK_BINS)) < 0.3, n_segments_for(n_frames), axis=0)
+    mask ^= rng.random(mask.shape) < 0.1  # partials that last, with some change
+    return es.replace(texture=Texture(codes, mask.astype(np.uint8)))
 
 
 def _version(data: bytes) -> int:
@@ -64,7 +70,7 @@ def test_info_reports_the_texture_share_of_the_bitrate() -> None:
     grown_bytes = len(data) - len(plain)
     texture_bytes = info["texture_kbps"] * es.duration_s * 1000 / 8
     assert 0 < grown_bytes - texture_bytes < 100
-    assert info["texture_kbps"] == pytest.approx(texture_bits(es.texture.codes) / es.duration_s / 1000)
+    assert info["texture_kbps"] == pytest.approx(texture_bits(es.texture.codes, es.texture.mask) / es.duration_s / 1000)
 
 
 def test_a_range_read_gets_the_texture_of_its_chunks(tmp_path) -> None:
@@ -128,3 +134,59 @@ def test_json_form_carries_the_texture() -> None:
     obj["texture"]["codes"][0][0] = 300
     with pytest.raises(FormatError, match="texture codes"):
         EventSet.from_json(obj)
+
+
+def test_files_of_the_plain_grid_still_read() -> None:
+    """Format 2 as first written (no mask in the grid or the sections) decodes to a texture with an empty mask."""
+    es = _textured()
+    textured = decode_evc(encode_evc(es))
+    assert textured.texture is not None and textured.texture.mask.any()
+    events = EventSet.from_bytes(encode_evc(es.replace(texture=None)))
+    reader_chunks = []
+    plain_bytes = encode_evc(events)
+    reader = EvcReader(io.BytesIO(plain_bytes))
+    codes = textured.texture.fitted(reader.header.n_chunks * CHUNK_SAMPLES).codes
+    for i in range(reader.header.n_chunks):
+        start = int(reader.offsets[i])
+        n_events, method, stored_len, _ = struct.unpack_from("<IBII", plain_bytes, start)
+        stored = plain_bytes[start + 13 : start + 13 + stored_len]
+        part = codes[i * FRAMES_PER_CHUNK : (i + 1) * FRAMES_PER_CHUNK]
+        reader_chunks.append((n_events, method, texture_section(*payload.compress(pack_texture(part))) + stored))
+    h = reader.header
+    header = Header(h.sample_rate, h.n_samples, h.space, h.model_hash, h.chunk_samples, h.n_chunks, h.n_events,
+                    h.quantizer, h.meta, GRID_PLAIN)
+    back = decode_evc(write(header, reader_chunks))
+    assert back.texture is not None and not back.texture.mask.any()
+    np.testing.assert_array_equal(back.texture.codes, textured.texture.codes)
+    assert np.array_equal(back.times, es.times)
+
+
+def test_a_mask_whose_lengths_disagree_is_refused() -> None:
+    data = bytearray(encode_evc(_textured()))
+    head_len = struct.unpack_from("<I", data, 12)[0]
+    first_chunk = 8 + 12 + head_len
+    struct.pack_into("<H", data, first_chunk + 13 + 5, 60000)  # the codes claim more than the section holds
+    stored_len = struct.unpack_from("<IBI", data, first_chunk)[2]
+    stored = bytes(data[first_chunk + 13 : first_chunk + 13 + stored_len])
+    fields = bytes(data[first_chunk : first_chunk + 9])
+    struct.pack_into("<I", data, first_chunk + 9, zlib.crc32(stored, zlib.crc32(fields)))
+    with pytest.raises(FormatError, match="texture section"):
+        decode_evc(bytes(data))
+
+
+def test_json_form_carries_the_mask() -> None:
+    es = _textured()
+    obj = es.to_json()
+    rows = obj["texture"]["mask_rows"]
+    assert len(rows) == len(es.texture.mask) and set("".join(rows)) <= {"0", "1"}  # type: ignore[union-attr]
+    obj["texture"]["mask_rows"][0] = "2" * MASK_BINS
+    with pytest.raises(FormatError, match="mask"):
+        EventSet.from_json(obj)
+    obj["texture"]["mask_rows"] = rows[:-1]
+    with pytest.raises(FormatError, match="mask"):
+        EventSet.from_json(obj)
+    plain = es.to_json()  # the grid without the mask, as written before it existed
+    del plain["texture"]["mask_rows"], plain["texture"]["mask"]
+    back = EventSet.from_json(plain)
+    assert back.texture is not None and not back.texture.mask.any()
+    np.testing.assert_array_equal(back.texture.codes, es.texture.codes)  # type: ignore[union-attr]

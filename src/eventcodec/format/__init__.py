@@ -21,8 +21,8 @@ from eventcodec.format.container import EvcReader, texture_section, write
 from eventcodec.format.header import CHUNK_SAMPLES, MAX_N_SAMPLES, Header
 from eventcodec.format.jsonform import eventset_from_json, eventset_to_json
 from eventcodec.format.quantizer import Quantizer, check_controls_range, controls_quantizer, latent_quantizer
-from eventcodec.format.texture_payload import FRAMES_PER_CHUNK, pack_texture
-from eventcodec.texture.grid import GRID, N_BANDS, Texture
+from eventcodec.format.texture_payload import FRAMES_PER_CHUNK, SEGMENTS_PER_CHUNK, pack_mask, pack_texture
+from eventcodec.texture.grid import GRID, MASK_BINS, N_BANDS, Texture
 from eventcodec.types import EventSet
 
 __all__ = [
@@ -73,8 +73,8 @@ def encode_evc(events: EventSet, bits: Bits | None = None, quantizer: Quantizer 
     bounds = np.searchsorted(times, np.arange(n_chunks + 1) * CHUNK_SAMPLES)
     ref = q.reference_codes(events.space)
     zstd = payload.compressor()
-    sections = (texture_sections(events.texture.fitted(n_chunks * CHUNK_SAMPLES).codes, zstd)
-                if events.texture is not None else None)
+    texture = events.texture.fitted(n_chunks * CHUNK_SAMPLES) if events.texture is not None else None
+    sections = texture_sections(texture.codes, texture.mask, zstd) if texture is not None else None
     chunks = []
     for i in range(n_chunks):
         a, b = int(bounds[i]), int(bounds[i + 1])
@@ -86,31 +86,37 @@ def encode_evc(events: EventSet, bits: Bits | None = None, quantizer: Quantizer 
     return write(header, chunks)
 
 
-def texture_sections(codes: np.ndarray, zstd: zstandard.ZstdCompressor | None = None) -> list[bytes]:
-    """Each chunk's texture section (version 2) for texture codes (n_frames, bands), the last chunk padded
-    with silence; their lengths are what the texture costs in a file."""
+def texture_sections(codes: np.ndarray, mask: np.ndarray,
+                     zstd: zstandard.ZstdCompressor | None = None) -> list[bytes]:
+    """Each chunk's texture section (version 2) for texture codes (n_frames, bands) and mask rows
+    (n_segments, bins), the last chunk padded with silence; their lengths are what the texture costs in a file."""
     zstd = zstd or payload.compressor()
     out = []
-    for i in range(0, len(codes), FRAMES_PER_CHUNK):
+    for k, i in enumerate(range(0, len(codes), FRAMES_PER_CHUNK)):
         part = codes[i : i + FRAMES_PER_CHUNK]
         part = np.pad(part, ((0, FRAMES_PER_CHUNK - len(part)), (0, 0)))
-        out.append(texture_section(*payload.compress(pack_texture(part), zstd)))
+        rows = mask[k * SEGMENTS_PER_CHUNK : (k + 1) * SEGMENTS_PER_CHUNK]
+        rows = np.pad(rows, ((0, SEGMENTS_PER_CHUNK - len(rows)), (0, 0)))
+        method, stored = payload.compress(pack_texture(part), zstd)
+        out.append(texture_section(method, pack_mask(stored, rows)))
     return out
 
 
 def _to_eventset(reader: EvcReader, first: int, times: np.ndarray, codes: np.ndarray,
-                 textures: list[np.ndarray | None]) -> EventSet:
+                 textures: list[tuple[np.ndarray, np.ndarray] | None]) -> EventSet:
     """The set read from chunks first.. (texture frames of chunks not read are silent)."""
     h = reader.header
     q = h.quantizer
     texture = None
     if h.texture is not None:
         full = np.zeros((max(h.n_chunks, 1) * FRAMES_PER_CHUNK, N_BANDS), np.uint8)
+        mask = np.zeros((max(h.n_chunks, 1) * SEGMENTS_PER_CHUNK, MASK_BINS), np.uint8)
         for i, part in enumerate(textures):
             if part is None:
                 raise FormatError("a chunk of a textured file has no texture")
-            full[(first + i) * FRAMES_PER_CHUNK : (first + i + 1) * FRAMES_PER_CHUNK] = part
-        texture = Texture(full).fitted(h.n_samples)
+            full[(first + i) * FRAMES_PER_CHUNK : (first + i + 1) * FRAMES_PER_CHUNK] = part[0]
+            mask[(first + i) * SEGMENTS_PER_CHUNK : (first + i + 1) * SEGMENTS_PER_CHUNK] = part[1]
+        texture = Texture(full, mask).fitted(h.n_samples)
     return EventSet(times, q.dequantize(codes), sample_rate=h.sample_rate, n_samples=h.n_samples,
                     space=h.space, model_hash=h.model_hash, meta=h.meta, quantizer=q, texture=texture)
 

@@ -8,7 +8,8 @@
 Version 2 is version 1 plus a noise texture: the header has a "texture" key and every chunk's stored payload
 starts with its texture section, compressed on its own (mixed with the events zstd packs both ~8% worse):
     texture_method u8 | texture_len u32 | texture stored bytes (format/texture_payload.py) | events stored bytes
-Files without a texture are written as version 1.
+Files without a texture are written as version 1. The texture grid in the header says whether a texture
+section holds a fine-structure mask after its codes (`texture.grid.GRID`) or not (`GRID_PLAIN`).
 All integers little-endian. Every count is checked against the bytes that remain before anything is allocated.
 """
 
@@ -24,7 +25,8 @@ import numpy as np
 from eventcodec.errors import FormatError
 from eventcodec.format import payload
 from eventcodec.format.header import MAX_EVENTS_PER_CHUNK, MAX_HEADER_BYTES, Header
-from eventcodec.format.texture_payload import TEXTURE_BYTES, unpack_texture
+from eventcodec.format.texture_payload import SEGMENTS_PER_CHUNK, TEXTURE_BYTES, unpack_mask, unpack_texture
+from eventcodec.texture.grid import MASK_BINS
 
 MAGIC = b"\x89EVC\r\n\x1a\n"
 END_MAGIC = b"EVC."
@@ -39,9 +41,9 @@ _FOOTER = struct.Struct("<QII4s")
 _TEXTURE = struct.Struct("<BI")
 
 
-def texture_section(method: int, stored: bytes) -> bytes:
-    """A chunk's texture section (version 2): method u8 | length u32 | stored bytes."""
-    return _TEXTURE.pack(method, len(stored)) + stored
+def texture_section(method: int, body: bytes) -> bytes:
+    """A chunk's texture section (version 2): method u8 | length u32 | body (texture_payload.py)."""
+    return _TEXTURE.pack(method, len(body)) + body
 
 
 def write(header: Header, chunks: list[tuple[int, int, bytes]]) -> bytes:
@@ -165,8 +167,10 @@ class EvcReader:
         times, codes, _ = self.read_chunk_with_texture(i)
         return times, codes
 
-    def read_chunk_with_texture(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Chunk `i` as (times, codes, texture codes (32, 32) uint8 or None in version 1)."""
+    def read_chunk_with_texture(
+        self, i: int
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+        """Chunk `i` as (times, codes, texture (codes (32, 32), mask rows (8, 185)) uint8, or None in version 1)."""
         start = int(self.offsets[i])
         stop = int(self.offsets[i + 1]) if i + 1 < len(self.offsets) else self.index_offset
         fields = self._read(start, _CHUNK.size, f"chunk {i}")
@@ -185,14 +189,20 @@ class EvcReader:
             end = _TEXTURE.size + tex_len
             if end > len(stored):
                 raise FormatError(f"chunk {i}: texture section runs past the chunk")
-            texture = unpack_texture(payload.decompress(tex_method, stored[_TEXTURE.size : end], TEXTURE_BYTES))
+            body = stored[_TEXTURE.size : end]
+            mask = np.zeros((SEGMENTS_PER_CHUNK, MASK_BINS), np.uint8)
+            if "mask" in self.header.texture:
+                body, mask = unpack_mask(body)
+            texture = unpack_texture(payload.decompress(tex_method, body, TEXTURE_BYTES)), mask
             stored = stored[end:]
         raw = payload.decompress(method, stored, payload.max_raw_size(n_events, bits))
         times_rel, codes = payload.unpack(raw, n_events, bits, self.header.chunk_samples, self._ref)
         return times_rel + i * self.header.chunk_samples, codes, texture
 
-    def read_range(self, first: int, stop: int) -> tuple[np.ndarray, np.ndarray, list[np.ndarray | None]]:
-        """Chunks first..stop-1: (times (n,) int64, codes (n, 32) int64, each chunk's texture codes or None)."""
+    def read_range(
+        self, first: int, stop: int
+    ) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray] | None]]:
+        """Chunks first..stop-1: (times (n,) int64, codes (n, 32) int64, each chunk's texture or None)."""
         parts = [self.read_chunk_with_texture(i) for i in range(max(0, first), min(stop, self.header.n_chunks))]
         if not parts:
             return np.zeros(0, np.int64), np.zeros((0, len(self.header.quantizer.bits)), np.int64), []

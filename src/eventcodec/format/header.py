@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from eventcodec.errors import FormatError
 from eventcodec.format.quantizer import Quantizer
-from eventcodec.texture.grid import GRID
+from eventcodec.texture.grid import GRID, GRID_PLAIN
 from eventcodec.types import Space
 
 CHUNK_SAMPLES = 2**16
@@ -78,8 +78,8 @@ class Header:
             missing, extra = sorted(_KEYS - set(obj)), sorted(set(obj) - _KEYS - _OPTIONAL_KEYS)
             raise FormatError(f"header keys do not match the format (missing {missing}, unexpected {extra})")
         texture = obj.get("texture")
-        if texture is not None and texture != GRID:
-            raise FormatError(f"unsupported texture grid {texture!r}; this reader knows {GRID}")
+        if texture is not None and texture not in (GRID, GRID_PLAIN):
+            raise FormatError(f"unsupported texture grid {texture!r}; this reader knows {GRID} (mask optional)")
         sample_rate = _int(obj, "sample_rate", 1, MAX_SAMPLE_RATE)
         n_samples = _int(obj, "n_samples", 0, MAX_N_SAMPLES)
         chunk_samples = _int(obj, "chunk_samples", CHUNK_SAMPLES, CHUNK_SAMPLES)

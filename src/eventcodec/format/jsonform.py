@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from eventcodec.errors import FormatError
+from eventcodec.errors import EventCodecError, FormatError
 from eventcodec.format.quantizer import VECTOR_SIZE, Quantizer
-from eventcodec.texture.grid import GRID, MAX_CODE, N_BANDS, Texture
+from eventcodec.texture.grid import GRID, GRID_PLAIN, MASK_BINS, MAX_CODE, N_BANDS, Texture
 from eventcodec.types import EventSet
 
 JSON_FORMAT = "eventcodec-events"
@@ -43,16 +43,20 @@ def eventset_to_json(events: EventSet) -> dict[str, Any]:
         "n_samples": events.n_samples, "space": events.space, "model_hash": events.model_hash,
         "quantizer": events.quantizer.to_json() if events.quantizer is not None else None,
         "meta": events.meta, "events": rows,
-        **({"texture": {**GRID, "codes": events.texture.codes.tolist()}} if events.texture is not None else {}),
+        **({"texture": {**GRID, "codes": events.texture.codes.tolist(),
+                        "mask_rows": ["".join(map(str, row)) for row in events.texture.mask.tolist()]}}
+           if events.texture is not None else {}),
     }
 
 
 def _texture(obj: Any) -> Texture | None:
-    """The texture of the JSON form: its grid (must be this version's) and codes (n_frames, bands)."""
+    """The texture of the JSON form: its grid (this version's, with or without the mask), codes (n_frames, bands)
+    and, on the masked grid, "mask_rows": strings of MASK_BINS '0'/'1' characters."""
     if obj is None:
         return None
-    if not isinstance(obj, dict) or {k: v for k, v in obj.items() if k != "codes"} != GRID:
-        raise FormatError(f"texture must be an object with this grid: {GRID} and 'codes'")
+    grid = {k: v for k, v in obj.items() if k not in ("codes", "mask_rows")} if isinstance(obj, dict) else None
+    if grid not in (GRID, GRID_PLAIN) or ("mask_rows" in obj) != (grid == GRID):
+        raise FormatError(f"texture must be an object with this grid: {GRID}, 'codes' and 'mask_rows'")
     codes = obj.get("codes")
     if not isinstance(codes, list) or not all(
         isinstance(row, list) and len(row) == N_BANDS
@@ -60,7 +64,16 @@ def _texture(obj: Any) -> Texture | None:
         for row in codes
     ):
         raise FormatError(f"texture codes must be a list of rows of {N_BANDS} integers in [0, {MAX_CODE}]")
-    return Texture(np.array(codes, dtype=np.uint8).reshape(-1, N_BANDS))
+    rows = obj.get("mask_rows", [])
+    if not isinstance(rows, list) or not all(
+        isinstance(row, str) and len(row) == MASK_BINS and set(row) <= {"0", "1"} for row in rows
+    ):
+        raise FormatError(f"texture mask must be a list of strings of {MASK_BINS} '0'/'1' characters")
+    mask = np.array([[c == "1" for c in row] for row in rows], np.uint8).reshape(-1, MASK_BINS)
+    try:
+        return Texture(np.array(codes, dtype=np.uint8).reshape(-1, N_BANDS), mask)
+    except EventCodecError as e:
+        raise FormatError(str(e)) from None
 
 
 def _vector(row: dict[str, Any], space: str, i: int) -> list[float]:

@@ -1,20 +1,30 @@
-"""A chunk's texture bytes (version 2): its 32 frames x 32 bands of codes, band by band, as time deltas.
+"""A chunk's texture bytes (version 2): its 32 frames x 32 bands of codes, band by band, as time deltas,
+then (on the masked grid) its 8 mask rows.
 
 Layout: for each band, the codes of the chunk's frames as differences from the previous frame of that
 band (the first from 0), modulo 256; N_BANDS * FRAMES_PER_CHUNK bytes before entropy coding, placed
 before the events' payload. Levels move slowly, so the deltas are mostly 0 and +-1 and zstd packs them.
+On the masked grid (`GRID`, header key texture.mask) the section's body is
+    codes_len u16 | the codes as stored (compressed) | the chunk's SEGMENTS_PER_CHUNK x MASK_BINS mask range
+    coded (`bitcoder`) to the end of the section, at most MASK_MAX_BYTES.
 """
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 
 from eventcodec.errors import FormatError
+from eventcodec.format import bitcoder
 from eventcodec.format.header import CHUNK_SAMPLES
-from eventcodec.texture.grid import FRAME_SAMPLES, N_BANDS
+from eventcodec.texture.grid import FRAME_SAMPLES, MASK_BINS, N_BANDS, SEGMENT_SAMPLES
 
 FRAMES_PER_CHUNK = CHUNK_SAMPLES // FRAME_SAMPLES
+SEGMENTS_PER_CHUNK = CHUNK_SAMPLES // SEGMENT_SAMPLES
 TEXTURE_BYTES = FRAMES_PER_CHUNK * N_BANDS
+MASK_MAX_BYTES = 2048  # the coder's worst case for 8 x 185 bits is ~1.1 kB
+_CODES_LEN = struct.Struct("<H")
 
 
 def pack_texture(codes: np.ndarray) -> bytes:
@@ -31,3 +41,25 @@ def unpack_texture(raw: bytes) -> np.ndarray:
         raise FormatError(f"a chunk's texture must hold {TEXTURE_BYTES} bytes, got {len(raw)}")
     deltas = np.frombuffer(raw, np.uint8, TEXTURE_BYTES).reshape(N_BANDS, FRAMES_PER_CHUNK).astype(np.int64)
     return (np.cumsum(deltas, axis=1) % 256).T.astype(np.uint8)
+
+
+def pack_mask(codes_stored: bytes, mask: np.ndarray) -> bytes:
+    """A masked section's body: codes_len u16 | the codes as stored | the (SEGMENTS_PER_CHUNK, MASK_BINS) mask
+    range coded (apart from zstd, whose literal tables the coded bits would spoil)."""
+    if mask.shape != (SEGMENTS_PER_CHUNK, MASK_BINS):
+        raise FormatError(f"a chunk's mask must be ({SEGMENTS_PER_CHUNK}, {MASK_BINS}), got {mask.shape}")
+    coded = bitcoder.encode(mask)
+    if len(coded) > MASK_MAX_BYTES or len(codes_stored) > 0xFFFF:
+        raise FormatError("a chunk's texture section is too large")
+    return _CODES_LEN.pack(len(codes_stored)) + codes_stored + coded
+
+
+def unpack_mask(body: bytes) -> tuple[bytes, np.ndarray]:
+    """Inverse of `pack_mask`: (the codes as stored, the mask rows); FormatError on bad lengths."""
+    if len(body) < _CODES_LEN.size:
+        raise FormatError("a texture section is too short for its mask")
+    (n,) = _CODES_LEN.unpack_from(body)
+    end = _CODES_LEN.size + n
+    if end > len(body) or len(body) - end > MASK_MAX_BYTES:
+        raise FormatError("a texture section's lengths do not match its size")
+    return bytes(body[_CODES_LEN.size : end]), bitcoder.decode(bytes(body[end:]), SEGMENTS_PER_CHUNK, MASK_BINS)

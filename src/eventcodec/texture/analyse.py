@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from eventcodec.texture.grid import FRAME_SAMPLES, HOP, N_BANDS, N_FFT, band_of_bin, levels_to_codes, window
+from eventcodec.texture.grid import FRAME_SAMPLES, HOP, MASK_BINS, N_BANDS, N_FFT, band_of_bin, levels_to_codes, window
 
 CONTEXT = N_FFT // 2  # samples needed on each side of a range to analyse its frames
 STFT_PER_FRAME = FRAME_SAMPLES // HOP
@@ -24,16 +24,19 @@ def stft_power(audio: np.ndarray) -> np.ndarray:
     return np.abs(np.fft.rfft(frames * window(), axis=1)) ** 2
 
 
-def residual_codes(reference: np.ndarray, decoded: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Texture codes (n_frames, N_BANDS) of the range both signals cover, minus CONTEXT on each side.
+def residual_power(reference: np.ndarray, decoded: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """What the events miss in the range both signals cover, minus CONTEXT on each side, per texture frame.
 
     Args:
         reference: the input audio over [start - CONTEXT, stop + CONTEXT); stop - start a multiple of FRAME_SAMPLES.
         decoded: the events' rendering over the same samples.
         sample_rate: Hz (sets the mel band edges).
 
-    The level of a band is the mean over its bins and its frame's 8 STFT frames of max(P_ref - P_dec, 0):
-    noise of that power, added to the events (random phases add in power), fills what they miss.
+    Returns:
+        band_power: (n_frames, N_BANDS) the mean over each band's bins and the frame's 8 STFT frames of
+            max(P_ref - P_dec, 0): noise of that power, added to the events (random phases add in power),
+            fills what they miss.
+        low_power: (n_frames, MASK_BINS) the same mean for each of bins 1..MASK_BINS on its own.
     """
     if len(reference) != len(decoded):
         raise ValueError("reference and decoded must have the same length")
@@ -44,4 +47,9 @@ def residual_codes(reference: np.ndarray, decoded: np.ndarray, sample_rate: int)
     sums = np.zeros((n_frames, N_BANDS))
     for b in range(N_BANDS):
         sums[:, b] = residual[:, band == b].mean(axis=1)
-    return levels_to_codes(sums)
+    return sums, residual[:, 1 : MASK_BINS + 1]
+
+
+def residual_codes(reference: np.ndarray, decoded: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Texture codes (n_frames, N_BANDS) of `residual_power`'s band levels."""
+    return levels_to_codes(residual_power(reference, decoded, sample_rate)[0])

@@ -3,14 +3,25 @@
 Synthesis frame f (centred on sample f * HOP) is irfft(Z_f * sqrt(P_f)) times a Hann window, overlap-added.
 Z_f is complex Gaussian noise drawn from a generator keyed by the block of 256 frames it belongs to, so any
 range renders to the same samples as the whole file. P_f interpolates the band levels linearly in time
-between frame centres, constant across the bins of a band.
+between frame centres, spread across the bins of a band by the mask row of the segment holding the frame's
+centre (`mask.bin_weights`: flat where the row is all zeros).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from eventcodec.texture.grid import FRAME_SAMPLES, HOP, N_FFT, Texture, band_of_bin, codes_to_levels, window
+from eventcodec.texture.grid import (
+    FRAME_SAMPLES,
+    HOP,
+    N_FFT,
+    SEGMENT_SAMPLES,
+    Texture,
+    band_of_bin,
+    codes_to_levels,
+    window,
+)
+from eventcodec.texture.mask import bin_weights
 
 FRAMES_PER_BLOCK = 256  # synthesis frames per noise block (one .evc chunk: 2**16 samples)
 _NOISE_KEY = 0x7E57  # keys the noise generators; fixed so files decode the same everywhere
@@ -41,6 +52,10 @@ def render(texture: Texture, sample_rate: int, start_sample: int, n_samples: int
     gain = np.zeros((len(frames), N_FFT // 2 + 1))
     filled = band >= 0
     gain[:, filled] = np.sqrt(band_levels[:, band[filled]])
+    segment = np.clip(np.floor_divide(pos, SEGMENT_SAMPLES), 0, len(texture.mask) - 1)
+    used = np.unique(segment)
+    if texture.mask[used].any():
+        gain *= np.sqrt(bin_weights(texture.mask[used], band))[np.searchsorted(used, segment)]
     gain[pos >= texture.n_frames * FRAME_SAMPLES + half] = 0.0  # nothing past the texture's last frame
     z = np.empty((len(frames), N_FFT // 2 + 1), np.complex128)
     for q in np.unique(np.floor_divide(frames, FRAMES_PER_BLOCK)):

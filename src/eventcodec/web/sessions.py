@@ -28,7 +28,8 @@ def events_digest(events: EventSet) -> str:
     """Short hash of what an EventSet renders to (times, vectors, texture, length, rate, space): a cache key."""
     h = hashlib.sha256(events.times.tobytes())
     h.update(events.vectors.tobytes())
-    h.update(b"no texture" if events.texture is None else events.texture.codes.tobytes())
+    texture = events.texture
+    h.update(b"no texture" if texture is None else texture.codes.tobytes() + texture.mask.tobytes())
     h.update(f"{events.n_samples}/{events.sample_rate}/{events.space}/{events.model_hash}".encode())
     return h.hexdigest()[:32]
 

@@ -17,7 +17,7 @@ import torch
 
 from eventcodec import controls
 from eventcodec.encode import EncodeOptions
-from eventcodec.encode.abs.budget import Budget, texture_bits
+from eventcodec.encode.abs.budget import Budget, texture_bits, trim_to_bitrate
 from eventcodec.encode.abs.pursuit import pursue
 from eventcodec.encode.abs.settings import settings_for
 from eventcodec.encode.abs.spectra import N_BINS, PAD_FRAMES, frame_weights, power_spectrogram
@@ -43,6 +43,7 @@ def encode_blocks(blocks: Iterable[np.ndarray], n_samples: int, options: EncodeO
     budget = Budget(settings, texture=options.texture)
     tracker = TextureTracker() if options.texture else None
     texture_parts: list[np.ndarray] = []
+    mask_parts: list[np.ndarray] = []
     all_times: list[np.ndarray] = []
     all_vectors: list[np.ndarray] = []
     total = 0
@@ -71,8 +72,10 @@ def encode_blocks(blocks: Iterable[np.ndarray], n_samples: int, options: EncodeO
             tracker.add_input(win.start, win.audio[: win.n_valid])
             tracker.add_events(times, vectors)
             if not win.final:  # later windows' events start at the hop's end, minus their pre-roll at most
-                texture_parts.append(tracker.advance(win.start + win.commit_samples - PRE_ROLL))
-                budget.spend_texture(FRAME_SAMPLES * len(texture_parts[-1]), texture_bits(texture_parts[-1]))
+                codes, rows = tracker.advance(win.start + win.commit_samples - PRE_ROLL)
+                texture_parts.append(codes)
+                mask_parts.append(rows)
+                budget.spend_texture(FRAME_SAMPLES * len(codes), texture_bits(codes, rows))
         all_times.append(times)
         all_vectors.append(vectors)
         carry[:, :-HOP_FRAMES] = carry[:, HOP_FRAMES:].copy()
@@ -85,9 +88,11 @@ def encode_blocks(blocks: Iterable[np.ndarray], n_samples: int, options: EncodeO
     n_total = max(n_samples, total)
     texture = None
     if tracker is not None:
-        texture = Texture(np.concatenate([*texture_parts, tracker.finish(n_total)]))
-    return EventSet(times, np.clip(vectors, 0.0, 1.0), sample_rate=SAMPLE_RATE, n_samples=n_total,
-                    space="controls", model_hash=controls.schema_hash(), meta=meta, texture=texture)
+        codes, rows = tracker.finish(n_total)
+        texture = Texture(np.concatenate([*texture_parts, codes]), np.concatenate([*mask_parts, rows]))
+    events = EventSet(times, np.clip(vectors, 0.0, 1.0), sample_rate=SAMPLE_RATE, n_samples=n_total,
+                      space="controls", model_hash=controls.schema_hash(), meta=meta, texture=texture)
+    return trim_to_bitrate(events, settings.bitrate_kbps) if settings.bitrate_kbps is not None else events
 
 
 def _add(dst: np.ndarray, src: np.ndarray, first: int) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from eventcodec.encode.abs.settings import BITS_PER_EVENT_GUESS, TEXTURE_BPS_GUESS, AbsSettings
-from eventcodec.types import SAMPLE_RATE
+from eventcodec.types import SAMPLE_RATE, EventSet
 
 # measure(times, vectors, n_samples) -> bits those events take in a file (None: cannot measure)
 Measure = Callable[[np.ndarray, np.ndarray, int], float | None]
@@ -42,11 +42,12 @@ def container_bits(n_samples: int) -> float:
         return 0.0
 
 
-def texture_bits(codes: np.ndarray) -> float:
-    """Bits that texture codes (n_frames, bands) take in an .evc file, packed and compressed per chunk."""
+def texture_bits(codes: np.ndarray, mask: np.ndarray) -> float:
+    """Bits that texture codes (n_frames, bands) and mask rows (n_segments, bins) take in an .evc file, packed
+    and compressed per chunk."""
     from eventcodec.format import texture_sections
 
-    return 8.0 * sum(len(section) for section in texture_sections(codes))
+    return 8.0 * sum(len(section) for section in texture_sections(codes, mask))
 
 
 class Budget:
@@ -121,3 +122,25 @@ class Budget:
             bits = n * self.bits_per_event
         self.event_bits += bits
         self.n_events += n
+
+
+def trim_to_bitrate(events: EventSet, kbps: float) -> EventSet:
+    """`events` without its quietest events (lowest `amp_db`) until its .evc file is at most `kbps`.
+
+    The stream's budget lands near the target but can pass it by a few events (the texture's bits are known
+    only once the events of a stretch are decoded); this makes the target a ceiling.
+    """
+    from eventcodec.controls import INDEX
+
+    target_bits = kbps * 1000.0 * events.duration_s
+    while len(events):
+        file_bits = 8.0 * len(events.to_bytes())
+        if file_bits <= target_bits:
+            break
+        # the file's bits per event over-estimate an event's own (texture, container): a few rounds at most
+        n_drop = min(len(events), math.ceil((file_bits - target_bits) / (file_bits / len(events))))
+        quietest = np.argsort(events.vectors[:, INDEX["amp_db"]], kind="stable")[:n_drop]
+        keep = np.ones(len(events), bool)
+        keep[quietest] = False
+        events = events.replace(times=events.times[keep], vectors=events.vectors[keep])
+    return events

@@ -10,8 +10,9 @@ from eventcodec.errors import EventCodecError
 # Bits one event costs in a .evc file after zstd, used to turn a bitrate into an event rate before the
 # first chunk has been measured (the stream then corrects it from the measured chunks).
 BITS_PER_EVENT_GUESS = 110.0
-# Bits per second of the noise texture before any of it has been measured (0.6-0.8 kbps on real music).
-TEXTURE_BPS_GUESS = 700.0
+# Bits per second of the noise texture before any of it has been measured (levels 0.6-0.8 kbps on real music,
+# its fine-structure mask 0.3-0.5).
+TEXTURE_BPS_GUESS = 1100.0
 
 
 @dataclass(frozen=True)
