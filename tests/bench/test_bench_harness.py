@@ -60,13 +60,15 @@ def test_failing_systems_are_reported_not_dropped(tiny_corpus: Path):
     rows = run_bench(clips[:1], systems, BenchConfig(visqol=False, timeout_s=120))
     by = {r.system: r for r in rows}
     assert set(by) == {"ghost@1k", "eventcodec-nope@3k", "anchor:lowpass-4k", "anchor:wrong-clip",
-                       "anchor:noise-vocoder"}
+                       "anchor:noise-vocoder", "anchor:noise-vocoder-masked"}
     assert by["ghost@1k"].status == "failed" and "not installed" in by["ghost@1k"].error
     assert by["eventcodec-nope@3k"].status == "failed" and "nope" in by["eventcodec-nope@3k"].error
     assert by["anchor:wrong-clip"].status == "failed"  # one clip: nothing to compare with
     assert by["anchor:lowpass-4k"].status == "ok"
     vocoder = by["anchor:noise-vocoder"]
     assert vocoder.status == "ok" and vocoder.fs_corr is not None and abs(vocoder.fs_corr) < 0.2
+    masked = by["anchor:noise-vocoder-masked"]  # the same noise on the clip's partials: fine structure returns
+    assert masked.status == "ok" and masked.fs_corr is not None and masked.fs_corr > vocoder.fs_corr + 0.05
     assert by["anchor:lowpass-4k"].fs_corr is not None and by["anchor:lowpass-4k"].fs_corr > 0.9
     table = markdown_table(summarize(rows))
     assert "| ghost@1k | FAILED" in table and "no-such-codec-xyz is not installed" in table
@@ -74,7 +76,8 @@ def test_failing_systems_are_reported_not_dropped(tiny_corpus: Path):
 
 def test_select_systems_patterns_keep_anchors_and_reject_unknown():
     names = [s.name for s in select_systems(["opus@1*"])]
-    assert names == ["opus@12k", "anchor:lowpass-4k", "anchor:wrong-clip", "anchor:noise-vocoder"]
+    assert names == ["opus@12k", "anchor:lowpass-4k", "anchor:wrong-clip", "anchor:noise-vocoder",
+                     "anchor:noise-vocoder-masked"]
     with pytest.raises(EventCodecError):
         select_systems(["flac@*"])
 
@@ -117,7 +120,7 @@ def test_bench_end_to_end_with_opus(tiny_corpus: Path, tmp_path: Path):
     assert rc == 0
     data = json.loads((out / "results.json").read_text())
     rows = {(r["clip"], r["system"]): r for r in data["rows"]}
-    assert len(rows) == 2 * 5
+    assert len(rows) == 2 * 6  # 2 clips x (2 systems + 4 anchors)
     assert all(r["status"] == "ok" for r in rows.values())
     for clip in ("clip0", "clip1"):
         lo, hi = rows[(clip, "opus@6k")], rows[(clip, "opus@24k")]
@@ -130,7 +133,7 @@ def test_bench_end_to_end_with_opus(tiny_corpus: Path, tmp_path: Path):
     table = (out / "table.md").read_text()
     assert "opus@24k" in table and "anchor:noise-vocoder" in table and "| FS-corr ↑ |" in table
     assert "Command:" in table
-    assert len((out / "results.csv").read_text().strip().splitlines()) == 1 + 10
+    assert len((out / "results.csv").read_text().strip().splitlines()) == 1 + 12
     (out / "table.md").unlink()
     assert main(["bench", "--out", str(out), "--report-only", "-q"]) == 0
     assert (out / "table.md").read_text() == table

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from eventcodec.encode.abs.budget import Budget, container_bits, evc_bits
+from eventcodec.controls import INDEX
+from eventcodec.encode.abs.budget import Budget, container_bits, evc_bits, trim_to_bitrate
 from eventcodec.encode.abs.settings import AbsSettings
+from eventcodec.texture.grid import MASK_BINS, N_BANDS, Texture, n_frames_for, n_segments_for
 from eventcodec.types import SAMPLE_RATE, EventSet
 
 HOP = 2**16
@@ -47,3 +50,38 @@ def test_measured_event_bits_exclude_the_container() -> None:
     vectors = np.full((3, 32), 0.5, np.float32)
     bits = evc_bits(times, vectors, 6000)
     assert bits is not None and 0 < bits < 8 * len(EventSet(times, vectors, n_samples=6000).to_bytes())
+
+
+def _textured_set(n_events: int, seconds: float, seed: int = 0) -> EventSet:
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SAMPLE_RATE)
+    n_frames = n_frames_for(n)
+    codes = np.clip(np.cumsum(rng.integers(-1, 2, (n_frames, N_BANDS)), axis=0) + 12, 1, 40)
+    mask = (rng.random((n_segments_for(n_frames), MASK_BINS)) < 0.3).astype(np.uint8)
+    vectors = rng.random((n_events, 32)).astype(np.float32)
+    times = np.sort(rng.integers(0, n, n_events))
+    return EventSet(times, vectors, n_samples=n, texture=Texture(codes, mask))
+
+
+def test_trimming_drops_the_quietest_events_until_the_file_fits() -> None:
+    es = _textured_set(300, 10.0)
+    kbps = 0.8 * len(es.to_bytes()) * 8 / es.duration_s / 1000
+    trimmed = trim_to_bitrate(es, kbps)
+    assert len(trimmed.to_bytes()) * 8 / es.duration_s / 1000 <= kbps
+    assert 0 < len(trimmed) < len(es) and trimmed.texture == es.texture
+    amp = INDEX["amp_db"]
+    assert trimmed.vectors[:, amp].min() >= np.sort(es.vectors[:, amp])[len(es) - len(trimmed) - 1]
+    assert trim_to_bitrate(es, 2 * kbps) is es  # fits already: untouched
+
+
+def test_below_the_texture_s_rate_the_mask_goes_with_a_warning() -> None:
+    es = _textured_set(50, 10.0)
+    assert es.texture is not None
+    levels_only = es.replace(times=es.times[:0], vectors=es.vectors[:0], texture=Texture(es.texture.codes))
+    kbps = 1.05 * len(levels_only.to_bytes()) * 8 / es.duration_s / 1000
+    with pytest.warns(UserWarning, match="no events fit"):
+        trimmed = trim_to_bitrate(es, kbps)
+    assert len(trimmed) == 0 and trimmed.texture is not None
+    assert len(trimmed.to_bytes()) * 8 / es.duration_s / 1000 <= kbps
+    assert 0 < trimmed.texture.mask.sum() < es.texture.mask.sum()  # some rows kept, the quietest cleared
+    np.testing.assert_array_equal(trimmed.texture.codes, es.texture.codes)

@@ -173,8 +173,8 @@ def _anchor_signal(system: System, ca: _ClipAudio, other: _ClipAudio | None) -> 
             return "needs a second clip in the corpus"
         sig = other.audio[: len(ca.audio)]
         return np.pad(sig, (0, len(ca.audio) - len(sig)))
-    if system.name == "anchor:noise-vocoder":
-        return noise_vocoder(ca.audio, SAMPLE_RATE)
+    if system.name in ("anchor:noise-vocoder", "anchor:noise-vocoder-masked"):
+        return noise_vocoder(ca.audio, SAMPLE_RATE, masked=system.name.endswith("masked"))
     return f"unknown anchor {system.name}"
 
 

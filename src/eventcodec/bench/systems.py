@@ -23,7 +23,8 @@ OPUS_KBPS: tuple[int, ...] = (6, 12, 24)
 OPUS_RATE_HZ = 24000
 MP3_KBPS: tuple[int, ...] = (8, 16)
 GABOR_KBPS: tuple[float, ...] = (1.5, 3.0, 6.0)
-ANCHORS: tuple[str, ...] = ("anchor:lowpass-4k", "anchor:wrong-clip", "anchor:noise-vocoder")
+ANCHORS: tuple[str, ...] = ("anchor:lowpass-4k", "anchor:wrong-clip", "anchor:noise-vocoder",
+                             "anchor:noise-vocoder-masked")
 EVENTS_ONLY_SUFFIX = "-events"  # family suffix of the abs systems encoded with --no-texture
 # BLAS threads only fight each other on a shared machine; every measured process gets one.
 PROCESS_ENV: dict[str, str] = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from eventcodec.cli.files import check_output, format_info
@@ -72,7 +73,11 @@ def encode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None
     options = EncodeOptions(quality=args.quality, events_per_second=args.events_per_second,
                             bitrate_kbps=args.bitrate_kbps, checkpoint=getattr(args, "checkpoint", None),
                             texture=not getattr(args, "no_texture", False))
-    events = encode_file(source, encoder, options, progress=not args.quiet)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        events = encode_file(source, encoder, options, progress=not args.quiet)
+    for w in caught:
+        print(f"eventcodec: warning: {w.message}", file=sys.stderr)
     data = encode_evc(events, bits=args.bits)
     write_bytes_atomic(output, data)
     seconds = events.duration_s or 1.0

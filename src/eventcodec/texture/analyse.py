@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from eventcodec.texture.grid import FRAME_SAMPLES, HOP, MASK_BINS, N_BANDS, N_FFT, band_of_bin, levels_to_codes, window
+from eventcodec.texture.grid import (
+    FRAME_SAMPLES,
+    HOP,
+    MASK_BINS,
+    N_BANDS,
+    N_FFT,
+    SEGMENT_FRAMES,
+    Texture,
+    band_of_bin,
+    levels_to_codes,
+    n_frames_for,
+    window,
+)
+from eventcodec.texture.mask import segment_mask
 
 CONTEXT = N_FFT // 2  # samples needed on each side of a range to analyse its frames
 STFT_PER_FRAME = FRAME_SAMPLES // HOP
@@ -53,3 +66,21 @@ def residual_power(reference: np.ndarray, decoded: np.ndarray, sample_rate: int)
 def residual_codes(reference: np.ndarray, decoded: np.ndarray, sample_rate: int) -> np.ndarray:
     """Texture codes (n_frames, N_BANDS) of `residual_power`'s band levels."""
     return levels_to_codes(residual_power(reference, decoded, sample_rate)[0])
+
+
+def measure(reference: np.ndarray, decoded: np.ndarray, sample_rate: int) -> Texture:
+    """The texture (codes and mask) of whole signals: what `decoded` leaves of `reference` (same length).
+
+    The offline equivalent of the encoder's streaming measurement (`track.TextureTracker`).
+    """
+    ref, dec = np.asarray(reference, dtype=np.float64), np.asarray(decoded, dtype=np.float64)
+    if len(ref) != len(dec):
+        raise ValueError("reference and decoded must have the same length")
+    pad = (CONTEXT, n_frames_for(len(ref)) * FRAME_SAMPLES - len(ref) + CONTEXT)  # whole frames
+    band_power, low_power = residual_power(np.pad(ref, pad), np.pad(dec, pad), sample_rate)
+    starts = np.arange(0, len(band_power), SEGMENT_FRAMES)
+    counts = np.diff(np.append(starts, len(band_power)))[:, None]
+    segment_band = np.add.reduceat(band_power, starts, axis=0) / counts if len(starts) else band_power[:0]
+    segment_low = np.add.reduceat(low_power, starts, axis=0) / counts if len(starts) else low_power[:0]
+    mask = segment_mask(segment_low, segment_band, band_of_bin(sample_rate))
+    return Texture(levels_to_codes(band_power), mask)

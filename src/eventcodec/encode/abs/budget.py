@@ -8,11 +8,13 @@ near the target; otherwise only the event-rate ceiling applies.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 
 from eventcodec.encode.abs.settings import BITS_PER_EVENT_GUESS, TEXTURE_BPS_GUESS, AbsSettings
+from eventcodec.texture.grid import SEGMENT_FRAMES, Texture, codes_to_levels
 from eventcodec.types import SAMPLE_RATE, EventSet
 
 # measure(times, vectors, n_samples) -> bits those events take in a file (None: cannot measure)
@@ -128,7 +130,9 @@ def trim_to_bitrate(events: EventSet, kbps: float) -> EventSet:
     """`events` without its quietest events (lowest `amp_db`) until its .evc file is at most `kbps`.
 
     The stream's budget lands near the target but can pass it by a few events (the texture's bits are known
-    only once the events of a stretch are decoded); this makes the target a ceiling.
+    only once the events of a stretch are decoded); this makes the target a ceiling. When no event is left
+    and the file is still too large (a target near the texture's own rate, ~1.3 kbps), mask rows go, quietest
+    segments first (the band levels stay: below their rate no target can be met, and a warning says so).
     """
     from eventcodec.controls import INDEX
 
@@ -136,11 +140,30 @@ def trim_to_bitrate(events: EventSet, kbps: float) -> EventSet:
     while len(events):
         file_bits = 8.0 * len(events.to_bytes())
         if file_bits <= target_bits:
-            break
+            return events
         # the file's bits per event over-estimate an event's own (texture, container): a few rounds at most
         n_drop = min(len(events), math.ceil((file_bits - target_bits) / (file_bits / len(events))))
         quietest = np.argsort(events.vectors[:, INDEX["amp_db"]], kind="stable")[:n_drop]
         keep = np.ones(len(events), bool)
         keep[quietest] = False
         events = events.replace(times=events.times[keep], vectors=events.vectors[keep])
+    texture = events.texture
+    if texture is not None and 8.0 * len(events.to_bytes()) > target_bits:
+        warnings.warn(f"no events fit in {kbps:g} kbps beside the noise texture; ask more, or --no-texture for "
+                      "events only", stacklevel=2)
+        loudness = codes_to_levels(texture.codes).sum(axis=1)
+        starts = np.arange(0, texture.n_frames, SEGMENT_FRAMES)
+        order = np.argsort(np.add.reduceat(loudness, starts) if len(starts) else loudness, kind="stable")
+        mask = texture.mask.copy()
+        lo, hi = 0, len(order)  # the fewest rows (quietest first) whose clearing fits: binary search
+        while lo < hi:
+            mid = (lo + hi) // 2
+            trial = mask.copy()
+            trial[order[:mid]] = 0
+            if 8.0 * len(events.replace(texture=Texture(texture.codes, trial)).to_bytes()) <= target_bits:
+                hi = mid
+            else:
+                lo = mid + 1
+        mask[order[:lo]] = 0
+        events = events.replace(texture=Texture(texture.codes, mask))
     return events
