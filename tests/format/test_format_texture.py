@@ -85,19 +85,26 @@ def test_a_range_read_gets_the_texture_of_its_chunks(tmp_path) -> None:
     assert not part.texture.codes[: 2 * per_chunk].any()  # chunks not read are silent
 
 
+def _first_chunk(data: bytearray) -> int:
+    """Offset of the first chunk of an .evc file."""
+    return 8 + 12 + int(struct.unpack_from("<I", data, 12)[0])
+
+
+def _with_chunk_crc(data: bytearray, chunk: int) -> bytes:
+    """`data` with the CRC of the chunk at offset `chunk` recomputed (so a reader looks past it)."""
+    stored_len = struct.unpack_from("<IBI", data, chunk)[2]
+    stored = bytes(data[chunk + 13 : chunk + 13 + stored_len])
+    struct.pack_into("<I", data, chunk + 9, zlib.crc32(stored, zlib.crc32(bytes(data[chunk : chunk + 9]))))
+    return bytes(data)
+
+
 def test_a_corrupt_texture_section_is_refused() -> None:
     data = bytearray(encode_evc(_textured()))
-    head_len = struct.unpack_from("<I", data, 12)[0]
-    first_chunk = 8 + 12 + head_len
-    tex_len_at = first_chunk + 13 + 1
+    first_chunk = _first_chunk(data)
     bad = data.copy()
-    struct.pack_into("<I", bad, tex_len_at, 10**6)  # texture longer than its chunk (the CRC is fixed below)
-    stored_len = struct.unpack_from("<IBI", bad, first_chunk)[2]
-    stored = bytes(bad[first_chunk + 13 : first_chunk + 13 + stored_len])
-    fields = bytes(bad[first_chunk : first_chunk + 9])
-    struct.pack_into("<I", bad, first_chunk + 9, zlib.crc32(stored, zlib.crc32(fields)))
+    struct.pack_into("<I", bad, first_chunk + 13 + 1, 10**6)  # texture longer than its chunk
     with pytest.raises(FormatError, match="texture"):
-        decode_evc(bytes(bad))
+        decode_evc(_with_chunk_crc(bad, first_chunk))
     flipped = data.copy()
     flipped[first_chunk + 13 + 6] ^= 0xFF  # a byte of the texture: the CRC catches it
     with pytest.raises(FormatError, match="CRC"):
@@ -163,15 +170,10 @@ def test_files_of_the_plain_grid_still_read() -> None:
 
 def test_a_mask_whose_lengths_disagree_is_refused() -> None:
     data = bytearray(encode_evc(_textured()))
-    head_len = struct.unpack_from("<I", data, 12)[0]
-    first_chunk = 8 + 12 + head_len
+    first_chunk = _first_chunk(data)
     struct.pack_into("<H", data, first_chunk + 13 + 5, 60000)  # the codes claim more than the section holds
-    stored_len = struct.unpack_from("<IBI", data, first_chunk)[2]
-    stored = bytes(data[first_chunk + 13 : first_chunk + 13 + stored_len])
-    fields = bytes(data[first_chunk : first_chunk + 9])
-    struct.pack_into("<I", data, first_chunk + 9, zlib.crc32(stored, zlib.crc32(fields)))
     with pytest.raises(FormatError, match="texture section"):
-        decode_evc(bytes(data))
+        decode_evc(_with_chunk_crc(data, first_chunk))
 
 
 def test_json_form_carries_the_mask() -> None:
