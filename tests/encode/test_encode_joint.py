@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import lsq_linear
 
-from eventcodec.encode.abs.joint import _bounded_least_squares
+from eventcodec.encode.abs.joint import _bounded_least_squares, refit_gains
+from eventcodec.encode.abs.pursuit import AMP, Found
+from eventcodec.encode.abs.spectra import PAD_FRAMES
 
 
 def test_same_minimiser_as_bvls_on_the_full_problem() -> None:
@@ -30,3 +32,34 @@ def test_duplicate_columns_do_not_break_it() -> None:
     y = A @ np.array([0.5, 0.5, 1.0])
     x = _bounded_least_squares(A, y, np.full(3, 10.0))
     assert np.sum((A @ x - y) ** 2) < 1e-12 * np.sum(y**2) + 1e-9
+
+
+def _overshoot_case() -> tuple[list[Found], np.ndarray]:
+    """A tone the window must explain (bins 200-209, 40 frames) and one event that also covers its neighbours
+    (bins 180-229) and rings 20 frames longer: no gain fits both, so the re-fit must choose."""
+    base = np.full((1025, 60), 0.1)  # the rest of the music
+    base[200:210, :40] = 1.0
+    power = np.zeros((1025, 60))
+    power[180:230, :60] = 0.5
+    power[200:210, :60] = 1.0
+    vector = np.full(32, 0.5, np.float32)
+    vector[AMP] = 0.9  # -9 dB: room to go up or down
+    return [Found(PAD_FRAMES, vector, power)], base
+
+
+def _overshoot(found: list[Found], base: np.ndarray) -> float:
+    model = np.zeros_like(base)
+    for ev in found:
+        model[:, : ev.power.shape[1]] += ev.power
+    return float(np.maximum(model - base, 0.0).sum())
+
+
+def test_weighting_overshoot_lowers_what_the_events_add_beyond_their_target() -> None:
+    found, base = _overshoot_case()
+    weights = np.ones(base.shape[1])
+    even = refit_gains(found, base, base, weights)
+    wary = refit_gains(found, base, base, weights, overshoot_weight=16.0)
+    assert len(even) == len(wary) == 1  # quieter, not dropped
+    assert wary[0].vector[AMP] < even[0].vector[AMP]
+    assert _overshoot(wary, base) < 0.5 * _overshoot(even, base)
+    assert refit_gains(found, base, base, weights, overshoot_weight=1.0)[0].vector[AMP] == even[0].vector[AMP]

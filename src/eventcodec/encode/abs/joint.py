@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 N_BANDS = 64
 WEIGHT_POWER = 0.5
 DROP_GAIN = 0.02  # an event re-fitted below -17 dB of its greedy level is dropped
+OVERSHOOT_ROUNDS = 2  # re-weighted solves when overshoot counts more than undershoot
 
 
 def band_matrix(n_bins: int = 1025, n_bands: int = N_BANDS) -> np.ndarray:
@@ -32,11 +33,15 @@ def band_matrix(n_bins: int = 1025, n_bands: int = N_BANDS) -> np.ndarray:
     return pool
 
 
-def refit_gains(found: list[Found], base: np.ndarray, target: np.ndarray, weights: np.ndarray) -> list[Found]:
+def refit_gains(found: list[Found], base: np.ndarray, target: np.ndarray, weights: np.ndarray,
+                overshoot_weight: float = 1.0) -> list[Found]:
     """Re-fit the power gain of every event jointly; drop those whose gain collapses.
 
     Minimises sum_{band, frame} w (base - sum_i a_i P_i)^2 with 0 <= a_i <= a_max,i (amp_db <= 0), where
     w = frame weight / (target band power + floor): a relative error, so quiet frames and bands count.
+    With `overshoot_weight` k > 1 the error where the events pass `base` counts k times (iteratively
+    re-weighted, OVERSHOOT_ROUNDS solves): a texture fills what the events leave out, but nothing takes
+    out what they put in too much.
 
     Args:
         found: events with powers at their current gains.
@@ -59,11 +64,14 @@ def refit_gains(found: list[Found], base: np.ndarray, target: np.ndarray, weight
         lo, hi = max(first, 0), min(first + ev.power.shape[1], n_frames)
         if hi > lo:
             A[:, lo:hi, i] = pool @ ev.power[:, lo - first : hi - first]
-    A = A.reshape(-1, len(found)) * sw[:, None]
-    y = (pool @ base).ravel() * sw
+    design = A.reshape(-1, len(found))
+    y = (pool @ base).ravel()
     amp_db = np.array([-90.0 + 90.0 * float(ev.vector[AMP]) for ev in found])
-    upper = 10 ** ((0.0 - amp_db) / 10)
-    gains = _bounded_least_squares(A, y, np.maximum(upper, 1e-9))
+    upper = np.maximum(10 ** ((0.0 - amp_db) / 10), 1e-9)
+    gains = _bounded_least_squares(design * sw[:, None], y * sw, upper)
+    for _ in range(OVERSHOOT_ROUNDS if overshoot_weight != 1.0 else 0):
+        s = sw * np.where(design @ gains > y, np.sqrt(overshoot_weight), 1.0)
+        gains = _bounded_least_squares(design * s[:, None], y * s, upper)
     out = []
     for ev, a in zip(found, gains, strict=True):
         if a < DROP_GAIN:

@@ -223,7 +223,7 @@ def _pursue(target: np.ndarray, base: np.ndarray, wbin: np.ndarray, weights: np.
             misses = 0
         if settings.joint_rounds == 0 or not found:
             break
-        found = refit_gains(found, base, target, weights)
+        found = refit_gains(found, base, target, weights, settings.overshoot_weight)
         residual = base.copy()
         for ev in found:
             add_at(residual, ev.power, ev.frame - PAD_FRAMES, -1.0)
