@@ -35,3 +35,35 @@ def test_all_zero_rows_take_almost_nothing() -> None:
 def test_any_bytes_decode_to_a_matrix_of_the_asked_size(data: bytes) -> None:
     bits = bitcoder.decode(data, 8, 185)
     assert bits.shape == (8, 185) and set(np.unique(bits)) <= {0, 1}
+
+
+def _walks(frames: int, bands: int, seed: int) -> np.ndarray:
+    """Band levels that drift like real ones: mostly still, steps of one, a jump now and then."""
+    rng = np.random.default_rng(seed)
+    steps = rng.choice([-1, 0, 0, 0, 1], (frames, bands)) + (rng.random((frames, bands)) < 0.02) * 9
+    return np.clip(np.cumsum(steps, axis=0) + 10, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("codes", [
+    np.zeros((32, 32), np.uint8),
+    np.full((32, 32), 255, np.uint8),
+    np.random.default_rng(0).integers(0, 256, (32, 32)).astype(np.uint8),
+    np.tile(np.array([0, 255], np.uint8), (32, 16)),
+    np.zeros((0, 32), np.uint8),
+])
+def test_levels_round_trip_exactly(codes: np.ndarray) -> None:
+    np.testing.assert_array_equal(bitcoder.decode_levels(bitcoder.encode_levels(codes), *codes.shape), codes)
+
+
+def test_drifting_levels_cost_less_than_zstd_on_their_deltas() -> None:
+    import zstandard
+
+    codes = _walks(32, 32, 1)
+    np.testing.assert_array_equal(bitcoder.decode_levels(bitcoder.encode_levels(codes), 32, 32), codes)
+    deltas = (np.diff(codes.astype(np.int64).T, axis=1, prepend=0) % 256).astype(np.uint8).tobytes()
+    assert len(bitcoder.encode_levels(codes)) < 0.9 * len(zstandard.ZstdCompressor(level=19).compress(deltas))
+
+
+@pytest.mark.parametrize("data", [b"", b"\xff" * 9, bytes(range(256))])
+def test_any_bytes_decode_to_levels_of_the_asked_size(data: bytes) -> None:
+    assert bitcoder.decode_levels(data, 32, 32).shape == (32, 32)

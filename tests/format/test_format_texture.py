@@ -15,7 +15,7 @@ from eventcodec.errors import FormatError
 from eventcodec.format import CHUNK_SAMPLES, EvcReader, decode_evc, encode_evc, evc_info, payload, read_evc
 from eventcodec.format.container import texture_section, write
 from eventcodec.format.header import Header
-from eventcodec.format.texture_payload import FRAMES_PER_CHUNK, pack_texture
+from eventcodec.format.texture_payload import FRAMES_PER_CHUNK, METHOD_RANGE, pack_codes, pack_texture, unpack_codes
 from eventcodec.texture.grid import FRAME_SAMPLES, GRID_PLAIN, MASK_BINS, N_BANDS, Texture, n_segments_for
 from eventcodec.types import EventSet
 
@@ -192,3 +192,16 @@ def test_json_form_carries_the_mask() -> None:
     back = EventSet.from_json(plain)
     assert back.texture is not None and not back.texture.mask.any()
     np.testing.assert_array_equal(back.texture.codes, es.texture.codes)  # type: ignore[union-attr]
+
+
+def test_masked_sections_keep_the_smaller_coding_of_the_codes() -> None:
+    """Range coding usually wins; a section whose codes are zstd (method 1) reads all the same."""
+    es = _textured()
+    data = encode_evc(es)
+    first_chunk = _first_chunk(bytearray(data))
+    assert data[first_chunk + 13] == METHOD_RANGE
+    assert es.texture is not None
+    codes = es.texture.fitted(2 * CHUNK_SAMPLES).codes[:FRAMES_PER_CHUNK]
+    method, stored = payload.compress(pack_texture(codes), payload.compressor())
+    np.testing.assert_array_equal(unpack_codes(method, stored), codes)
+    np.testing.assert_array_equal(unpack_codes(*pack_codes(codes, payload.compressor())), codes)

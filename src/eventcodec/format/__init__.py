@@ -21,7 +21,7 @@ from eventcodec.format.container import EvcReader, texture_section, write
 from eventcodec.format.header import CHUNK_SAMPLES, MAX_N_SAMPLES, Header
 from eventcodec.format.jsonform import eventset_from_json, eventset_to_json
 from eventcodec.format.quantizer import Quantizer, check_controls_range, controls_quantizer, latent_quantizer
-from eventcodec.format.texture_payload import FRAMES_PER_CHUNK, SEGMENTS_PER_CHUNK, pack_mask, pack_texture
+from eventcodec.format.texture_payload import FRAMES_PER_CHUNK, SEGMENTS_PER_CHUNK, pack_codes, pack_mask
 from eventcodec.texture.grid import GRID, MASK_BINS, N_BANDS, Texture
 from eventcodec.types import EventSet
 
@@ -97,7 +97,7 @@ def texture_sections(codes: np.ndarray, mask: np.ndarray,
         part = np.pad(part, ((0, FRAMES_PER_CHUNK - len(part)), (0, 0)))
         rows = mask[k * SEGMENTS_PER_CHUNK : (k + 1) * SEGMENTS_PER_CHUNK]
         rows = np.pad(rows, ((0, SEGMENTS_PER_CHUNK - len(rows)), (0, 0)))
-        method, stored = payload.compress(pack_texture(part), zstd)
+        method, stored = pack_codes(part, zstd)
         out.append(texture_section(method, pack_mask(stored, rows)))
     return out
 

@@ -25,7 +25,13 @@ import numpy as np
 from eventcodec.errors import FormatError
 from eventcodec.format import payload
 from eventcodec.format.header import MAX_EVENTS_PER_CHUNK, MAX_HEADER_BYTES, Header
-from eventcodec.format.texture_payload import SEGMENTS_PER_CHUNK, TEXTURE_BYTES, unpack_mask, unpack_texture
+from eventcodec.format.texture_payload import (
+    SEGMENTS_PER_CHUNK,
+    TEXTURE_BYTES,
+    unpack_codes,
+    unpack_mask,
+    unpack_texture,
+)
 from eventcodec.texture.grid import MASK_BINS
 
 MAGIC = b"\x89EVC\r\n\x1a\n"
@@ -190,10 +196,12 @@ class EvcReader:
             if end > len(stored):
                 raise FormatError(f"chunk {i}: texture section runs past the chunk")
             body = stored[_TEXTURE.size : end]
-            mask = np.zeros((SEGMENTS_PER_CHUNK, MASK_BINS), np.uint8)
             if "mask" in self.header.texture:
                 body, mask = unpack_mask(body)
-            texture = unpack_texture(payload.decompress(tex_method, body, TEXTURE_BYTES)), mask
+                texture = unpack_codes(tex_method, body), mask
+            else:
+                mask = np.zeros((SEGMENTS_PER_CHUNK, MASK_BINS), np.uint8)
+                texture = unpack_texture(payload.decompress(tex_method, body, TEXTURE_BYTES)), mask
             stored = stored[end:]
         raw = payload.decompress(method, stored, payload.max_raw_size(n_events, bits))
         times_rel, codes = payload.unpack(raw, n_events, bits, self.header.chunk_samples, self._ref)
