@@ -12,7 +12,7 @@ def noise_vocoder(x: np.ndarray, sample_rate: int, masked: bool = False) -> np.n
     yet scores on them like a low-rate codec, while FS-corr (harmonic fine structure) puts it near 0.
     It is the texture package with no events: the whole clip is the residual. `masked` adds the texture's
     fine-structure mask (the bins below 4 kHz above their band's mean): noise that follows the clip's
-    partials, what the codec's texture alone would store (~1.3 kbps), with no events at all.
+    partials, what the codec's texture alone would store (~1 kbps), with no events at all.
 
     Args:
         x: (n_samples,) the clip.

@@ -175,7 +175,7 @@ def _add_encode_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bits", type=int, default=None, choices=range(0, 17), metavar="0..16",
                    help="bits per stored value (default 8; f0_hz 12)")
     p.add_argument("--no-texture", action="store_true",
-                   help="store events only, no noise texture (abs encoder; the texture takes ~1-1.5 kbps)")
+                   help="store events only, no noise texture (abs encoder; the texture takes ~1 kbps)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summary")
 
 

@@ -131,7 +131,7 @@ def trim_to_bitrate(events: EventSet, kbps: float) -> EventSet:
 
     The stream's budget lands near the target but can pass it by a few events (the texture's bits are known
     only once the events of a stretch are decoded); this makes the target a ceiling. When no event is left
-    and the file is still too large (a target near the texture's own rate, ~1.3 kbps), mask rows go, quietest
+    and the file is still too large (a target near the texture's own rate, ~1 kbps), mask rows go, quietest
     segments first (the band levels stay: below their rate no target can be met, and a warning says so).
     """
     from eventcodec.controls import INDEX
