@@ -145,6 +145,13 @@ def _class(d: int) -> int:
     return min(abs(d), 2)
 
 
+def _level_contexts(d: np.ndarray, r: int, c: int) -> tuple[int, int]:
+    """Contexts of delta (r, c)'s zero flag and sign, from the deltas coded before it."""
+    below = int(d[r, c - 1]) if c else 0
+    before = int(d[r - 1, c]) if r else 0
+    return _Z + _class(below) * 6 + _class(before) * 2 + (r == 0), _S + (below > 0) - (below < 0) + 1
+
+
 def _deltas(codes: np.ndarray) -> np.ndarray:
     """Differences from the same band's code in the frame before (frame 0: from the band below; band 0: 0)."""
     c = codes.astype(np.int64)
@@ -162,13 +169,12 @@ def encode_levels(codes: np.ndarray) -> bytes:
     rows, cols = d.shape
     for r in range(rows):
         for c in range(cols):
-            below = int(d[r, c - 1]) if c else 0
-            before = int(d[r - 1, c]) if r else 0
+            zero, sign = _level_contexts(d, r, c)
             v = int(d[r, c])
-            enc.bit(v == 0, _Z + _class(below) * 6 + _class(before) * 2 + (r == 0))
+            enc.bit(v == 0, zero)
             if v == 0:
                 continue
-            enc.bit(v < 0, _S + (np.sign(below) + 1))
+            enc.bit(v < 0, sign)
             m = abs(v) - 1
             for i in range(min(m, _UNARY_MAX)):
                 enc.bit(1, _U + i)
@@ -186,11 +192,10 @@ def decode_levels(data: bytes, rows: int, cols: int) -> np.ndarray:
     d = np.zeros((rows, cols), np.int64)
     for r in range(rows):
         for c in range(cols):
-            below = int(d[r, c - 1]) if c else 0
-            before = int(d[r - 1, c]) if r else 0
-            if dec.bit(_Z + _class(below) * 6 + _class(before) * 2 + (r == 0)):
+            zero, sign = _level_contexts(d, r, c)
+            if dec.bit(zero):
                 continue
-            negative = dec.bit(_S + (int(np.sign(below)) + 1))
+            negative = dec.bit(sign)
             m = 0
             while m < _UNARY_MAX and dec.bit(_U + m):
                 m += 1

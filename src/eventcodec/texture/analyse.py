@@ -10,14 +10,13 @@ from eventcodec.texture.grid import (
     MASK_BINS,
     N_BANDS,
     N_FFT,
-    SEGMENT_FRAMES,
     Texture,
     band_of_bin,
     levels_to_codes,
     n_frames_for,
     window,
 )
-from eventcodec.texture.mask import segment_mask
+from eventcodec.texture.mask import segment_rows
 
 CONTEXT = N_FFT // 2  # samples needed on each side of a range to analyse its frames
 STFT_PER_FRAME = FRAME_SAMPLES // HOP
@@ -78,9 +77,4 @@ def measure(reference: np.ndarray, decoded: np.ndarray, sample_rate: int) -> Tex
         raise ValueError("reference and decoded must have the same length")
     pad = (CONTEXT, n_frames_for(len(ref)) * FRAME_SAMPLES - len(ref) + CONTEXT)  # whole frames
     band_power, low_power = residual_power(np.pad(ref, pad), np.pad(dec, pad), sample_rate)
-    starts = np.arange(0, len(band_power), SEGMENT_FRAMES)
-    counts = np.diff(np.append(starts, len(band_power)))[:, None]
-    segment_band = np.add.reduceat(band_power, starts, axis=0) / counts if len(starts) else band_power[:0]
-    segment_low = np.add.reduceat(low_power, starts, axis=0) / counts if len(starts) else low_power[:0]
-    mask = segment_mask(segment_low, segment_band, band_of_bin(sample_rate))
-    return Texture(levels_to_codes(band_power), mask)
+    return Texture(levels_to_codes(band_power), segment_rows(band_power, low_power, band_of_bin(sample_rate)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from eventcodec.texture.grid import MASK_BINS, MASK_CONTRAST_DB, N_BANDS, N_FFT
+from eventcodec.texture.grid import MASK_BINS, MASK_CONTRAST_DB, N_BANDS, N_FFT, SEGMENT_FRAMES
 
 
 def segment_mask(low_power: np.ndarray, band_power: np.ndarray, band: np.ndarray) -> np.ndarray:
@@ -25,15 +25,26 @@ def segment_mask(low_power: np.ndarray, band_power: np.ndarray, band: np.ndarray
     return ((low_power > mean) & (mean > 0)).astype(np.uint8)
 
 
+def segment_rows(band_power: np.ndarray, low_power: np.ndarray, band: np.ndarray) -> np.ndarray:
+    """Mask rows of per-frame unexplained powers (`analyse.residual_power`), one per SEGMENT_FRAMES frames
+    (the last segment may be shorter): `segment_mask` of their means."""
+    starts = np.arange(0, len(band_power), SEGMENT_FRAMES)
+    if not len(starts):
+        return np.zeros((0, MASK_BINS), np.uint8)
+    counts = np.diff(np.append(starts, len(band_power)))[:, None]
+    return segment_mask(np.add.reduceat(low_power, starts, axis=0) / counts,
+                        np.add.reduceat(band_power, starts, axis=0) / counts, band)
+
+
 def bin_weights(mask: np.ndarray, band: np.ndarray) -> np.ndarray:
     """(n, N_FFT // 2 + 1) power weight per bin for mask rows (n, MASK_BINS): mean 1 over each band's bins."""
+    extra = 10.0 ** (MASK_CONTRAST_DB / 10.0) - 1.0  # a marked bin's power above an unmarked one's
     raw = np.ones((len(mask), N_FFT // 2 + 1))
-    raw[:, 1 : MASK_BINS + 1] += (10.0 ** (MASK_CONTRAST_DB / 10.0) - 1.0) * mask
-    sums = np.zeros((len(mask), N_BANDS))
+    raw[:, 1 : MASK_BINS + 1] += extra * mask
     filled = band >= 0
-    for row_sums, row in zip(sums, raw, strict=True):
-        np.add.at(row_sums, band[filled], row[filled])
     counts = np.bincount(band[filled], minlength=N_BANDS)
+    marked = mask @ (band[1 : MASK_BINS + 1, None] == np.arange(N_BANDS))  # (n, N_BANDS) marked bins per band
+    sums = counts + extra * marked
     weights = np.zeros_like(raw)
     weights[:, filled] = raw[:, filled] / (sums[:, band[filled]] / counts[band[filled]])
     return weights

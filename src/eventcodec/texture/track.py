@@ -20,7 +20,7 @@ from eventcodec.texture.grid import (
     levels_to_codes,
     n_frames_for,
 )
-from eventcodec.texture.mask import segment_mask
+from eventcodec.texture.mask import segment_rows
 from eventcodec.types import SAMPLE_RATE, VECTOR_SIZE, EventSet
 
 
@@ -66,17 +66,13 @@ class TextureTracker:
     def finish(self, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
         """Codes and mask rows left up to the end of a stream of `n_samples` samples (input ends there)."""
         codes, rows = self._measure(n_frames_for(n_samples) * FRAME_SAMPLES)
-        if len(self._pending_band):  # the last segment, short
-            rows = np.concatenate([rows, self._segments(len(self._pending_band))])
-        return codes, rows
+        return codes, np.concatenate([rows, self._segments(len(self._pending_band))])  # the last one may be short
 
-    def _segments(self, size: int) -> np.ndarray:
-        """Mask rows of the pending frames, `size` frames per segment (whole segments only)."""
-        n = len(self._pending_band) // size
-        band = self._pending_band[: n * size].reshape(n, size, N_BANDS).mean(axis=1)
-        low = self._pending_low[: n * size].reshape(n, size, MASK_BINS).mean(axis=1)
-        self._pending_band, self._pending_low = self._pending_band[n * size :], self._pending_low[n * size :]
-        return segment_mask(low, band, self._band)
+    def _segments(self, n_frames: int) -> np.ndarray:
+        """Mask rows of the first `n_frames` pending frames, which then leave the queue."""
+        rows = segment_rows(self._pending_band[:n_frames], self._pending_low[:n_frames], self._band)
+        self._pending_band, self._pending_low = self._pending_band[n_frames:], self._pending_low[n_frames:]
+        return rows
 
     def _measure(self, stop: int) -> tuple[np.ndarray, np.ndarray]:
         if stop <= self.done:
@@ -99,4 +95,5 @@ class TextureTracker:
         self._input_start = keep_from
         alive = self._times + audible_length(self._vectors) + 256 > keep_from
         self._times, self._vectors = self._times[alive], self._vectors[alive]
-        return levels_to_codes(band_power), self._segments(SEGMENT_FRAMES)
+        whole = len(self._pending_band) // SEGMENT_FRAMES * SEGMENT_FRAMES  # complete segments only
+        return levels_to_codes(band_power), self._segments(whole)

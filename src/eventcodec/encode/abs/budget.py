@@ -24,8 +24,6 @@ Measure = Callable[[np.ndarray, np.ndarray, int], float | None]
 def evc_bits(times: np.ndarray, vectors: np.ndarray, n_samples: int) -> float | None:
     """Bits that `times`/`vectors` add to an .evc file over an empty one, or None without the format."""
     try:
-        from eventcodec.types import EventSet
-
         full = EventSet(times, vectors, n_samples=n_samples).to_bytes()
         empty = EventSet.empty(n_samples).to_bytes()
     except Exception:  # the format module may be missing in a partial install; fall back to the guess
@@ -37,8 +35,6 @@ def container_bits(n_samples: int) -> float:
     """Bits of an .evc file of `n_samples` samples with no events: header, chunk headers, seek index (0 without
     the format). ~25 bytes per 2^16-sample chunk: 0.07-0.14 kbps, 2-5 % of a 3 kbps target."""
     try:
-        from eventcodec.types import EventSet
-
         return 8.0 * len(EventSet.empty(max(1, n_samples)).to_bytes())
     except Exception:  # the format module may be missing in a partial install
         return 0.0
@@ -147,23 +143,31 @@ def trim_to_bitrate(events: EventSet, kbps: float) -> EventSet:
         keep = np.ones(len(events), bool)
         keep[quietest] = False
         events = events.replace(times=events.times[keep], vectors=events.vectors[keep])
-    texture = events.texture
-    if texture is not None and 8.0 * len(events.to_bytes()) > target_bits:
+    if events.texture is not None and 8.0 * len(events.to_bytes()) > target_bits:
         warnings.warn(f"no events fit in {kbps:g} kbps beside the noise texture; ask more, or --no-texture for "
                       "events only", stacklevel=2)
-        loudness = codes_to_levels(texture.codes).sum(axis=1)
-        starts = np.arange(0, texture.n_frames, SEGMENT_FRAMES)
-        order = np.argsort(np.add.reduceat(loudness, starts) if len(starts) else loudness, kind="stable")
-        mask = texture.mask.copy()
-        lo, hi = 0, len(order)  # the fewest rows (quietest first) whose clearing fits: binary search
-        while lo < hi:
-            mid = (lo + hi) // 2
-            trial = mask.copy()
-            trial[order[:mid]] = 0
-            if 8.0 * len(events.replace(texture=Texture(texture.codes, trial)).to_bytes()) <= target_bits:
-                hi = mid
-            else:
-                lo = mid + 1
-        mask[order[:lo]] = 0
-        events = events.replace(texture=Texture(texture.codes, mask))
+        events = _without_quiet_mask_rows(events, target_bits)
     return events
+
+
+def _without_quiet_mask_rows(events: EventSet, target_bits: float) -> EventSet:
+    """`events` with the mask rows of its quietest texture segments cleared, the fewest that fit `target_bits`."""
+    texture = events.texture
+    assert texture is not None
+    loudness = codes_to_levels(texture.codes).sum(axis=1)
+    starts = np.arange(0, texture.n_frames, SEGMENT_FRAMES)
+    order = np.argsort(np.add.reduceat(loudness, starts) if len(starts) else loudness, kind="stable")
+
+    def cleared(n_rows: int) -> EventSet:
+        mask = texture.mask.copy()
+        mask[order[:n_rows]] = 0
+        return events.replace(texture=Texture(texture.codes, mask))
+
+    lo, hi = 0, len(order)  # binary search over how many rows go
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if 8.0 * len(cleared(mid).to_bytes()) <= target_bits:
+            hi = mid
+        else:
+            lo = mid + 1
+    return cleared(lo)
