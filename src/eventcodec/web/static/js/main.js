@@ -8,7 +8,11 @@ import { showStages } from "./stages.js";
 import { Timeline } from "./timeline.js";
 
 const $ = (id) => document.getElementById(id);
-const state = { api: null, schema: null, view: null, job: null, upload: null, source: null, focus: null };
+const state = {
+  api: null, schema: null, view: null, job: null, upload: null, source: null, focus: null,
+  starting: false, // an encode request is on its way: the job id is not known yet
+  cancelPending: false, // Cancel was pressed while starting: cancel the job as soon as its id arrives
+};
 
 function setStatus(text, error = false) {
   $("status").textContent = text;
@@ -181,8 +185,19 @@ async function startEncode(info) {
   const clipS = Number.isFinite(clip) && clip > 0 ? clip : null;
   const seconds = clipS ? Math.min(clipS, info.duration_s) : info.duration_s;
   setStatus(`encoding ${info.name} (${seconds.toFixed(1)} s, ${$("quality").value})…`);
-  const job = await state.api.encode($("quality").value, clipS);
+  state.cancelPending = false;
+  state.starting = true;
+  let job;
+  try {
+    job = await state.api.encode($("quality").value, clipS);
+  } finally {
+    state.starting = false;
+  }
   follow(job);
+  if (state.cancelPending) {
+    state.cancelPending = false;
+    await cancel();
+  }
 }
 
 function follow(job) {
@@ -226,7 +241,10 @@ function follow(job) {
 
 async function cancel() {
   if (state.upload) state.upload.abort();
-  if (state.job) {
+  if (state.starting) {
+    state.cancelPending = true; // the server has the job but the page not its id yet
+    setStatus("cancelling…");
+  } else if (state.job) {
     // the server kills the worker; the event stream then reports "cancelled" and tidies up
     try { await state.api.cancelJob(state.job.job_id); } catch (e) { fail(e); }
   } else {
