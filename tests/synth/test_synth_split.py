@@ -10,7 +10,8 @@ from eventcodec.synth.params import unpack
 from eventcodec.synth.render import render_dry
 from eventcodec.synth.resonance import block_powers, damped_sinusoid_bank, damped_sinusoid_reference, resonator_state
 from eventcodec.synth.schedule import PRE_ROLL, fast_fft_length
-from eventcodec.synth.split import head_samples, render_dry_split, worth_splitting
+from eventcodec.synth.resonance import _prefix_segments
+from eventcodec.synth.split import TAIL_FLOOR, alive_samples, head_samples, render_dry_split, worth_splitting
 
 SR = 22050
 
@@ -41,6 +42,34 @@ def test_resonator_state_continues_the_convolution_after_the_input_ends():
     c_re, c_im = resonator_state(x, f, t60, a, SR)
     tail = damped_sinusoid_bank(f, t60, c_re, n - 1500, SR, amp_cos=c_im).numpy()
     assert np.abs(tail - full[:, 1500:]).max() < 1e-10 * np.abs(full).max()
+
+
+def test_the_free_decay_leaves_out_only_partials_that_have_died_away():
+    f, t60, a = _bank()
+    phase = torch.tensor([[0.3, -1.2, 2.0, 0.0], [1.0, 0.5, -0.4, 3.0]], dtype=torch.float64)
+    c_re, c_im = a * torch.cos(phase), a * torch.sin(phase)
+    n = 3 * SR
+    alive = alive_samples(c_re, c_im, t60, SR)
+    # partial 3 rings 20 s: it stays; partial 2 is at most 20 dB down at T60 0.3 s: 100 dB more take 0.5 s
+    assert alive[3] > n and abs(alive[2] - 0.3 * 100 / 60 * SR) <= 1
+    full = damped_sinusoid_bank(f, t60, c_re, n, SR, amp_cos=c_im)
+    pruned = damped_sinusoid_bank(f, t60, c_re, n, SR, amp_cos=c_im, alive_samples=alive)
+    assert (pruned - full).abs().max() < 4 * TAIL_FLOOR * a.max()
+    short = damped_sinusoid_bank(f, t60, c_re, n, SR, amp_cos=c_im, alive_samples=np.array([0, 0, 0, 100]))
+    assert (short[:, 512:] - full[:, 512:]).abs().max() > 0.1  # the pruning really drops what it is told to
+
+
+def test_prefix_segments_cover_every_block_with_the_partials_it_needs():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        n_partials, block, n_blocks = int(rng.integers(1, 40)), 64, int(rng.integers(1, 60))
+        alive = rng.integers(0, block * n_blocks * 2, n_partials) * (rng.uniform(size=n_partials) < 0.7)
+        runs = _prefix_segments(alive, block, n_blocks, n_partials)
+        assert runs[0][0] == 0 and runs[-1][1] == n_blocks and len(runs) <= 2 + np.log2(n_partials)
+        for (j0, j1, k), nxt in zip(runs, runs[1:] + [(n_blocks, n_blocks, 0)], strict=True):
+            assert j1 == nxt[0] > j0 and k >= nxt[2]
+            needed = [p for p in range(n_partials) if alive[p] > j0 * block]
+            assert k >= (max(needed) + 1 if needed else 0)
 
 
 def _events(n: int, seed: int, morph: bool, body: bool) -> np.ndarray:

@@ -14,6 +14,8 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from eventcodec.synth.excitation import EXP_FLOOR
+
 LN_1000 = math.log(1000.0)
 MAX_PARTIALS = 64
 PARTIAL_CHUNK = 16  # partials evaluated at once: bounds memory at batch x 16 x n_bins
@@ -187,7 +189,9 @@ def _geometric(log_r: torch.Tensor, theta: torch.Tensor, grids: tuple[tuple[int,
                                 for a, b, (_, step) in zip(a_s, b_s, grids, strict=True)]).astype(np.float64)
     e = torch.from_numpy(exponents).to(log_r.device)
     # magnitude exponents and phases (reduced mod 2 pi) need float64; their exp, cos and sin do not
-    f = torch.polar(torch.exp((log_r * e).to(dtype)), torch.remainder(theta * e, 2.0 * math.pi).to(dtype))
+    # (magnitudes below e^-87 are clamped there: float32 exp runs 10-40x slower past its range)
+    f = torch.polar(torch.exp((log_r * e).clamp_(min=-EXP_FLOOR).to(dtype)),
+                    torch.remainder(theta * e, 2.0 * math.pi).to(dtype))
     parts = f.split([n for ab in zip(a_s, b_s, strict=True) for n in ab], dim=-1)  # fine, coarse, fine, ...
     return [(coarse.unsqueeze(-1) * fine.unsqueeze(-2)).flatten(-2)[..., :count]
             for fine, coarse, (count, _) in zip(parts[0::2], parts[1::2], grids, strict=True)]
@@ -216,7 +220,7 @@ def block_powers(
 def damped_sinusoid_bank(
     freq_hz: torch.Tensor, t60_s: torch.Tensor, amp: torch.Tensor, length: int, sample_rate: int,
     block: int | None = None, amp_cos: torch.Tensor | None = None, powers: BlockPowers | None = None,
-    out: torch.Tensor | None = None,
+    out: torch.Tensor | None = None, alive_samples: np.ndarray | None = None,
 ) -> torch.Tensor:
     """Time-domain bank (batch, length) = sum_p r_p^n (amp_p sin(theta_p n) + amp_cos_p cos(theta_p n)), one bmm.
 
@@ -232,20 +236,53 @@ def damped_sinusoid_bank(
         amp_cos: (batch, n_partials) cosine amplitudes (a phase per partial); None: all 0.
         powers: `block_powers` of these partials covering >= `length` samples (then `block` is theirs).
         out: (batch, >= length rounded up to the block) with contiguous rows: the bank is written there.
+        alive_samples: (n_partials,) samples after which partial p is left out of every event's sum (where
+            it has died away); with most of them short, the product shrinks to the partials still sounding.
     """
     if powers is None:
         powers = block_powers(freq_hz, t60_s, length, sample_rate, block)
     block = powers.block
     n_blocks = -(-length // block)
     c = amp if amp_cos is None else torch.complex(amp, amp_cos)
-    # left: (B, nb, 2P), Re and Im of c_p z_p^(block j) for each partial in turn, paired with `powers.right`'s
-    # rows: Im(w z^i) = Re(w) Im(z^i) + Im(w) Re(z^i)
-    left = torch.view_as_real(powers.outer[:, :n_blocks] * c.unsqueeze(-2)).flatten(-2)
     batch = freq_hz.shape[0]
-    if out is None:
+    # left: (B, nb, 2K), Re and Im of c_p z_p^(block j) for the first K partials in turn, paired with
+    # `powers.right`'s rows: Im(w z^i) = Re(w) Im(z^i) + Im(w) Re(z^i)
+    if out is None and alive_samples is None:  # differentiable
+        left = torch.view_as_real(powers.outer[:, :n_blocks] * c.unsqueeze(-2)).flatten(-2)
         return torch.bmm(left, powers.right).reshape(batch, n_blocks * block)[:, :length]
-    torch.bmm(left, powers.right, out=out[:, : n_blocks * block].view(batch, n_blocks, block))
+    if out is None:
+        out = freq_hz.new_empty(batch, n_blocks * block)
+    rows = out[:, : n_blocks * block].view(batch, n_blocks, block)
+    for j0, j1, k in _prefix_segments(alive_samples, block, n_blocks, c.shape[-1]):
+        if k == 0:
+            rows[:, j0:j1].zero_()
+            continue
+        left = torch.view_as_real(powers.outer[:, j0:j1, :k] * c[:, :k].unsqueeze(-2)).flatten(-2)
+        torch.bmm(left, powers.right[:, : 2 * k], out=rows[:, j0:j1])
     return out[:, :length]
+
+
+def _prefix_segments(
+    alive_samples: np.ndarray | None, block: int, n_blocks: int, n_partials: int
+) -> list[tuple[int, int, int]]:
+    """Runs of blocks [j0, j1) that need only the first k partials: (j0, j1, k), covering all n_blocks.
+
+    Partial p is needed in block j while j block < alive_samples[p]; a new run starts where the needed
+    prefix halves, so a bank costs a few products however its partials die away.
+    """
+    if alive_samples is None:
+        return [(0, n_blocks, n_partials)]
+    last = np.minimum(-(-np.asarray(alive_samples, dtype=np.int64) // block), n_blocks)  # blocks per partial
+    # k_j = 1 + the highest partial still needed in block j (0: none)
+    need = np.maximum.accumulate(last[::-1])[::-1]  # need[p] = blocks for which a partial >= p is alive
+    k_of = np.searchsorted(-need, -np.arange(n_blocks), side="left")  # partials p with need[p] > j
+    runs, j0 = [], 0
+    while j0 < n_blocks:
+        k = int(k_of[j0])
+        j1 = j0 + 1 + int(np.searchsorted(-k_of[j0 + 1 :], -(k // 2), side="left")) if k else n_blocks
+        runs.append((j0, min(j1, n_blocks), k))
+        j0 = j1
+    return runs
 
 
 def resonator_state(

@@ -30,6 +30,8 @@ from eventcodec.synth.resonance import (
 from eventcodec.synth.schedule import excitation_span, fast_fft_length
 from eventcodec.types import SAMPLE_RATE
 
+TAIL_FLOOR = 1e-6  # -120 dB: a partial this far below its event's strongest is left out of the free decay
+
 
 def head_samples(p: dict[str, torch.Tensor], excitation_samples: torch.Tensor, sample_rate: int = SAMPLE_RATE) -> int:
     """L: samples after which a batch's excitations are over (longest cut + both shift bounds + colour ring)."""
@@ -61,8 +63,18 @@ def _ring(
         c_re, c_im = resonator_state(x_head, freq, t60, amp, sr, powers=powers)
         col = tonal.unsqueeze(-1)
         damped_sinusoid_bank(freq, t60, c_re * col, n - head, sr, amp_cos=c_im * col, powers=powers,
-                             out=out[:, head:])
+                             out=out[:, head:], alive_samples=alive_samples(c_re, c_im, t60, sr))
     return out[:, :n]
+
+
+def alive_samples(c_re: torch.Tensor, c_im: torch.Tensor, t60_s: torch.Tensor, sr: int) -> np.ndarray:
+    """Samples of free decay before each partial is TAIL_FLOOR below its event's strongest, at most over the
+    batch: (n_partials,) for `damped_sinusoid_bank`, from the state amplitudes (batch, n_partials)."""
+    power = c_re * c_re + c_im * c_im
+    ratio = power / (power.amax(-1, keepdim=True) * TAIL_FLOOR**2 + 1e-38)
+    # |c| r^s falls by 60 dB every T60: s = T60 sr log(|c| / floor) / ln 1000
+    s = (t60_s * (sr * 0.5 / LN_1000)) * torch.log(ratio.clamp_(min=1.0))
+    return np.ceil(s.amax(0).double().numpy()).astype(np.int64)
 
 
 def _body(y1: torch.Tensor, p: dict[str, torch.Tensor], sr: int) -> torch.Tensor:

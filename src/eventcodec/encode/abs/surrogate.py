@@ -24,7 +24,7 @@ import torch
 
 from eventcodec.encode.abs.spectra import BIN_HZ, N_BINS, PAD_SAMPLES
 from eventcodec.spectral import HOP, N_FFT
-from eventcodec.synth.excitation import envelope
+from eventcodec.synth.excitation import EXP_FLOOR, envelope
 from eventcodec.synth.params import unpack
 from eventcodec.synth.resonance import harmonic_family, unit_energy_gain
 from eventcodec.types import SAMPLE_RATE
@@ -60,7 +60,7 @@ def _decay_conv(env2: torch.Tensor, t60_s: torch.Tensor) -> torch.Tensor:
     """sum_{tau <= t} env2[tau] r^(2 (t - tau)) per partial: (B, T), (B, P) -> (B, P, T), time in samples."""
     T = env2.shape[-1]
     n = torch.arange(T, dtype=env2.dtype, device=env2.device) * STEP
-    kern = torch.exp(-2.0 * math.log(1000.0) * n / (t60_s.unsqueeze(-1) * SAMPLE_RATE))  # (B, P, T)
+    kern = torch.exp((-2.0 * math.log(1000.0) * n / (t60_s.unsqueeze(-1) * SAMPLE_RATE)).clamp(min=-EXP_FLOOR))
     L = 2 * T
     spec = torch.fft.rfft(env2.unsqueeze(1), n=L) * torch.fft.rfft(kern, n=L)
     return torch.fft.irfft(spec, n=L)[..., :T].clamp_min(0.0) * STEP
@@ -130,8 +130,8 @@ def _place_lines(freq_hz: torch.Tensor, t60_s: torch.Tensor, frames: torch.Tenso
     offs = torch.arange(-LINE_OFFSETS, LINE_OFFSETS + 1, device=freq_hz.device)
     idx = (centre.unsqueeze(-1) + offs).clamp(0, N_BINS - 1)  # (B, P, O)
     d = idx.to(pos.dtype) - pos.unsqueeze(-1)
-    w = torch.exp(-0.5 * d.square() / sigma2.unsqueeze(-1)) * (LINE_AREA / torch.sqrt(2 * math.pi * sigma2)
-                                                               ).unsqueeze(-1)
+    area = (LINE_AREA / torch.sqrt(2 * math.pi * sigma2)).unsqueeze(-1)
+    w = torch.exp((-0.5 * d.square() / sigma2.unsqueeze(-1)).clamp(min=-EXP_FLOOR)) * area
     contrib = (w.unsqueeze(-1) * frames.unsqueeze(2)).reshape(B, -1, M)  # (B, P*O, M)
     out = torch.zeros(B, N_BINS, M, dtype=frames.dtype, device=frames.device)
     return out.scatter_add(1, idx.reshape(B, -1, 1).expand(-1, -1, M), contrib)
