@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,6 +171,45 @@ def save_wav(path: str | os.PathLike[str], audio: np.ndarray, sample_rate: int =
     """
     write_atomic(path, lambda tmp: sf.write(tmp, np.clip(audio, -1.0, 1.0), sample_rate, subtype="PCM_16",
                                             format="WAV"))
+
+
+@dataclass(frozen=True)
+class WavWritten:
+    """What `save_wav_blocks` wrote: length, peak |x| before any clipping, samples clipped at full scale."""
+
+    n_samples: int
+    peak: float
+    clipped: int
+
+
+def save_wav_blocks(
+    path: str | os.PathLike[str], blocks: Iterable[np.ndarray], sample_rate: int = SAMPLE_RATE,
+    float32: bool = False,
+) -> WavWritten:
+    """Stream float blocks into a wav atomically (temp file + rename): 16-bit PCM clipped at full scale, or
+    32-bit float (`float32`, nothing clipped). Memory is one block, whatever the length.
+
+    Raises:
+        AudioError: the destination cannot be written.
+    """
+    n_samples, peak, clipped = 0, 0.0, 0
+
+    def write(tmp: str) -> None:
+        nonlocal n_samples, peak, clipped
+        with sf.SoundFile(tmp, "w", sample_rate, 1, subtype="FLOAT" if float32 else "PCM_16", format="WAV") as f:
+            for block in blocks:
+                block = np.asarray(block, dtype=np.float32)
+                if len(block) == 0:
+                    continue
+                mag = np.abs(block)
+                n_samples, peak = n_samples + len(block), max(peak, float(mag.max()))
+                if not float32:
+                    clipped += int(np.count_nonzero(mag > 1.0))
+                    block = np.clip(block, -1.0, 1.0)
+                f.write(block)
+
+    write_atomic(path, write)
+    return WavWritten(n_samples, peak, clipped)
 
 
 EXAMPLE_CLIP = "traveling_minstrels_8s.flac"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -73,3 +73,14 @@ def decode(
 
     return synth_decode(events, start_sample=start_sample, n_samples=n_samples, progress=progress,
                         texture=texture, texture_gain_db=texture_gain_db)
+
+
+def decode_blocks(
+    events: EventSet, start_sample: int = 0, n_samples: int | None = None, progress: bool = False,
+    texture: bool = True, texture_gain_db: float = 0.0,
+) -> Iterator[np.ndarray]:
+    """`decode` as consecutive float32 blocks (<= 2^16 samples): memory bounded whatever the length."""
+    from eventcodec.synth.decode import decode_chunks
+
+    return decode_chunks(events, start_sample=start_sample, n_samples=n_samples, progress=progress,
+                         texture=texture, texture_gain_db=texture_gain_db)

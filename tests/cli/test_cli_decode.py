@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from scipy.ndimage import maximum_filter1d
 from cli_helpers import run_cli
 
 from eventcodec.controls import INDEX, default_unit_vector
@@ -51,3 +52,31 @@ def test_range_matches_the_full_decode(ringing_evc: Path, tmp_path: Path, capsys
     # the first event (in chunk 0) still rings here: the range must have carried it in
     assert np.abs(b[:400]).max() > 1e-3
     np.testing.assert_allclose(b, a[start : start + len(b)], atol=2.0 / 32768)
+
+
+def test_loud_output_is_reported_and_clipped_limited_or_kept_as_asked(
+    ringing_evc: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain, loud, limited, floats = (tmp_path / f"{k}.wav" for k in ("plain", "loud", "limited", "float"))
+    rc, _, err = run_cli(["decode", str(ringing_evc), str(plain)], capsys)  # the summary goes to stderr
+    assert rc == 0 and "peak -" in err and "warning" not in err  # amp_db 0.8: under full scale
+    reference, _ = sf.read(plain, dtype="float32")
+    peak = np.abs(reference).max()
+    scale = np.float32(2.0 / peak)  # twice full scale
+    gain_db = 20 * np.log10(scale)
+    rc, _, err = run_cli(["decode", str(ringing_evc), str(loud), "--gain-db", str(gain_db)], capsys)
+    assert rc == 0 and "peak +6.0 dBFS" in err
+    assert "clipped" in err and f"--gain-db {gain_db - 6.0 - 0.1:.1f}" in err
+    assert np.abs(sf.read(loud, dtype="float32")[0]).max() == 1.0
+    rc, _, err = run_cli(["decode", str(ringing_evc), str(floats), "--gain-db", str(gain_db), "--float"], capsys)
+    x, _ = sf.read(floats, dtype="float32")
+    assert rc == 0 and sf.info(floats).subtype == "FLOAT" and "warning" not in err
+    np.testing.assert_allclose(x, scale * reference, atol=scale / 32768)  # nothing clipped
+    rc, _, err = run_cli(["decode", str(ringing_evc), str(limited), "--gain-db", str(gain_db), "--limit"], capsys)
+    assert rc == 0 and "samples limited" in err and "warning" not in err
+    y, _ = sf.read(limited, dtype="float32")
+    assert len(y) == len(x) and np.abs(y).max() <= 10 ** (-0.1 / 20) + 1 / 32768
+    # where nothing within the limiter's reach (50 ms hold + 2 x 5 ms look-ahead) passes the ceiling, no change
+    calm = maximum_filter1d(np.abs(x), 2 * (1103 + 2 * 111) + 1) < 10 ** (-0.1 / 20)
+    assert calm.mean() > 0.1
+    np.testing.assert_allclose(y[calm], x[calm], atol=1 / 32768)

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eventcodec.cli.files import check_output, format_info
 from eventcodec.errors import AudioError, EventCodecError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from eventcodec.limiter import Limiter
 
 # how far back an event can start and still sound (hold 8 s + release 2 s + ring 20 s + body + room);
 # the synthesizer's own worst case is used when it is longer
@@ -100,9 +108,15 @@ def carry_samples(sample_rate: int) -> int:
 
 
 def decode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None:
-    """Render .evc `source` (or the range --start/--duration) to a 16-bit wav `output`."""
-    from eventcodec.audio import save_wav
-    from eventcodec.codec import decode
+    """Render .evc `source` (or the range --start/--duration) to a wav `output`, streamed block by block.
+
+    16-bit unless --float; --gain-db scales, --limit keeps peaks under -0.1 dBFS; samples that would still
+    pass full scale in a 16-bit file are clipped with a warning (the peak is always reported).
+    """
+    import numpy as np
+
+    from eventcodec.audio import save_wav_blocks
+    from eventcodec.codec import decode_blocks
     from eventcodec.format import evc_info, read_evc
 
     check_output(output, source)
@@ -114,16 +128,43 @@ def decode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None
     duration = getattr(args, "duration", None)
     n_samples = total - start if duration is None else min(round(duration * rate), total - start)
     events = read_evc(source, start, start + n_samples, carry_samples(rate))
+    blocks = decode_blocks(events, start_sample=start, n_samples=n_samples, progress=not args.quiet,
+                           texture=not getattr(args, "no_texture", False),
+                           texture_gain_db=getattr(args, "texture_gain_db", 0.0))
+    gain_db = getattr(args, "gain_db", 0.0)
+    if gain_db:
+        blocks = (b * np.float32(10.0 ** (gain_db / 20.0)) for b in blocks)
+    limiter = None
+    if getattr(args, "limit", False):
+        from eventcodec.limiter import Limiter
+
+        limiter = Limiter(sample_rate=rate)
+        blocks = _limited(blocks, limiter)
     try:
-        audio = decode(events, start_sample=start, n_samples=n_samples, progress=not args.quiet,
-                       texture=not getattr(args, "no_texture", False),
-                       texture_gain_db=getattr(args, "texture_gain_db", 0.0))
+        written = save_wav_blocks(output, blocks, rate, float32=getattr(args, "float", False))
     except ModuleNotFoundError as e:
         if e.name and e.name.startswith("eventcodec"):
             raise EventCodecError("the synthesizer is not installed in this build") from None
         raise
-    save_wav(output, audio, rate)
-    _say(args, f"wrote {output}: {n_samples / rate:.3f} s from {len(events)} events")
+    peak = f"peak {_dbfs(written.peak)} dBFS"
+    if limiter is not None:
+        peak += f", {limiter.limited} samples limited"
+    _say(args, f"wrote {output}: {n_samples / rate:.3f} s from {len(events)} events, {peak}")
+    if written.clipped:
+        print(f"eventcodec: warning: {written.clipped} samples ({100 * written.clipped / written.n_samples:.3g}%) "
+              f"passed full scale and were clipped (peak {_dbfs(written.peak)} dBFS); decode with --limit, "
+              f"--gain-db {gain_db - 20 * math.log10(written.peak) - 0.1:.1f} or --float", file=sys.stderr)
+
+
+def _limited(blocks: Iterator[np.ndarray], limiter: Limiter) -> Iterator[np.ndarray]:
+    """The blocks through `limiter`, then what it still holds."""
+    for block in blocks:
+        yield limiter.push(block)
+    yield limiter.flush()
+
+
+def _dbfs(peak: float) -> str:
+    return f"{20 * math.log10(peak):+.1f}" if peak > 0 else "-inf"
 
 
 def _encode(args: argparse.Namespace) -> int:
@@ -196,6 +237,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--no-texture", action="store_true", help="render the events alone, without the noise texture")
     p.add_argument("--texture-gain-db", type=_finite, default=0.0, metavar="DB",
                    help="level of the noise texture re what the encoder measured (default 0)")
+    p.add_argument("--gain-db", type=_finite, default=0.0, metavar="DB", help="output gain (default 0)")
+    p.add_argument("--limit", action="store_true",
+                   help="look-ahead limiter: peaks stay under -0.1 dBFS (without it, a 16-bit file clips)")
+    p.add_argument("--float", action="store_true", help="write 32-bit float samples (nothing is clipped)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summary")
     p.set_defaults(func=_decode)
 
