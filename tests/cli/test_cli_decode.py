@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from scipy.ndimage import maximum_filter1d
 from cli_helpers import run_cli
+from scipy.ndimage import maximum_filter1d
 
 from eventcodec.controls import INDEX, default_unit_vector
 from eventcodec.format import CHUNK_SAMPLES

@@ -8,9 +8,14 @@ from eventcodec.controls import INDEX, default_unit_vector, to_physical, to_unit
 from eventcodec.synth.length import excitation_length
 from eventcodec.synth.params import unpack
 from eventcodec.synth.render import render_dry
-from eventcodec.synth.resonance import block_powers, damped_sinusoid_bank, damped_sinusoid_reference, resonator_state
+from eventcodec.synth.resonance import (
+    _prefix_segments,
+    block_powers,
+    damped_sinusoid_bank,
+    damped_sinusoid_reference,
+    resonator_state,
+)
 from eventcodec.synth.schedule import PRE_ROLL, fast_fft_length
-from eventcodec.synth.resonance import _prefix_segments
 from eventcodec.synth.split import TAIL_FLOOR, alive_samples, head_samples, render_dry_split, worth_splitting
 
 SR = 22050
@@ -66,7 +71,7 @@ def test_prefix_segments_cover_every_block_with_the_partials_it_needs():
         alive = rng.integers(0, block * n_blocks * 2, n_partials) * (rng.uniform(size=n_partials) < 0.7)
         runs = _prefix_segments(alive, block, n_blocks, n_partials)
         assert runs[0][0] == 0 and runs[-1][1] == n_blocks and len(runs) <= 2 + np.log2(n_partials)
-        for (j0, j1, k), nxt in zip(runs, runs[1:] + [(n_blocks, n_blocks, 0)], strict=True):
+        for (j0, j1, k), nxt in zip(runs, [*runs[1:], (n_blocks, n_blocks, 0)], strict=True):
             assert j1 == nxt[0] > j0 and k >= nxt[2]
             needed = [p for p in range(n_partials) if alive[p] > j0 * block]
             assert k >= (max(needed) + 1 if needed else 0)
