@@ -163,14 +163,36 @@ def load(path: str | os.PathLike[str], sample_rate: int = SAMPLE_RATE) -> tuple[
     return audio.astype(np.float32, copy=False), report
 
 
+OUTPUT_FORMATS = {".wav": "WAV", ".flac": "FLAC"}
+
+
+def to_pcm16(x: np.ndarray) -> np.ndarray:
+    """Float samples to int16 as x 2^15 rounded, clipped at full scale (libsndfile's WAV convention; its FLAC
+    writer scales by 2^15 - 1, so converting here makes both containers hold the same samples)."""
+    return np.clip(np.rint(np.asarray(x, dtype=np.float64) * 32768.0), -32768, 32767).astype(np.int16)
+
+
+def output_format(path: str | os.PathLike[str], float32: bool = False) -> str:
+    """The soundfile container for an output path's suffix ("WAV" or "FLAC").
+
+    Raises:
+        AudioError: another suffix, or 32-bit float samples asked of FLAC.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in OUTPUT_FORMATS:
+        raise AudioError(f"audio is written as .wav or .flac, not {suffix or 'a file without a suffix'}: {path}")
+    if float32 and suffix != ".wav":
+        raise AudioError("32-bit float samples need a .wav output (FLAC stores integers)")
+    return OUTPUT_FORMATS[suffix]
+
+
 def save_wav(path: str | os.PathLike[str], audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> None:
     """Write float audio as 16-bit PCM wav atomically (temp file + rename).
 
     Raises:
         AudioError: the destination cannot be written.
     """
-    write_atomic(path, lambda tmp: sf.write(tmp, np.clip(audio, -1.0, 1.0), sample_rate, subtype="PCM_16",
-                                            format="WAV"))
+    write_atomic(path, lambda tmp: sf.write(tmp, to_pcm16(audio), sample_rate, subtype="PCM_16", format="WAV"))
 
 
 @dataclass(frozen=True)
@@ -186,17 +208,21 @@ def save_wav_blocks(
     path: str | os.PathLike[str], blocks: Iterable[np.ndarray], sample_rate: int = SAMPLE_RATE,
     float32: bool = False,
 ) -> WavWritten:
-    """Stream float blocks into a wav atomically (temp file + rename): 16-bit PCM clipped at full scale, or
-    32-bit float (`float32`, nothing clipped). Memory is one block, whatever the length.
+    """Stream float blocks into a .wav or .flac file (by its suffix) atomically (temp file + rename): 16-bit
+    PCM clipped at full scale, or 32-bit float (`float32`, .wav only, nothing clipped). Memory is one block,
+    whatever the length.
 
     Raises:
-        AudioError: the destination cannot be written.
+        AudioError: an unsupported suffix or --float for .flac (before anything is written).
+        EventCodecError: the destination cannot be written.
     """
+    container = output_format(path, float32)
     n_samples, peak, clipped = 0, 0.0, 0
 
     def write(tmp: str) -> None:
         nonlocal n_samples, peak, clipped
-        with sf.SoundFile(tmp, "w", sample_rate, 1, subtype="FLOAT" if float32 else "PCM_16", format="WAV") as f:
+        with sf.SoundFile(tmp, "w", sample_rate, 1, subtype="FLOAT" if float32 else "PCM_16",
+                          format=container) as f:
             for block in blocks:
                 block = np.asarray(block, dtype=np.float32)
                 if len(block) == 0:
@@ -205,7 +231,7 @@ def save_wav_blocks(
                 n_samples, peak = n_samples + len(block), max(peak, float(mag.max()))
                 if not float32:
                     clipped += int(np.count_nonzero(mag > 1.0))
-                    block = np.clip(block, -1.0, 1.0)
+                    block = to_pcm16(block)
                 f.write(block)
 
     write_atomic(path, write)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from eventcodec.audio import BLOCK_SAMPLES, example_path, iter_blocks, load, save_wav
+from eventcodec.audio import BLOCK_SAMPLES, example_path, iter_blocks, load, save_wav, save_wav_blocks, to_pcm16
 from eventcodec.errors import AudioError, EventCodecError
 
 SR = 22050
@@ -145,3 +145,18 @@ def test_example_clip_is_shipped() -> None:
     info = sf.info(str(example_path()))
     assert (info.samplerate, info.channels) == (SR, 1)
     assert abs(info.duration - 8.0) < 0.01
+
+
+def test_pcm16_rounds_to_the_nearest_step_and_clips_at_full_scale(tmp_path: Path) -> None:
+    x = np.array([0.0, 1e-4, -1e-4, 0.5, 0.25 + 0.6 / 32768, -0.25 - 0.6 / 32768, 1.0, -1.0, 3.0, -3.0], np.float32)
+    q = to_pcm16(x)
+    assert q.dtype == np.int16
+    assert q.tolist() == [0, 3, -3, 16384, 8193, -8193, 32767, -32768, 32767, -32768]
+    # no half-step bias: the mean error of a slow ramp is ~0 (libsndfile's WAV writer truncates: -0.5 step)
+    ramp = np.linspace(-0.9, 0.9, 100_001)
+    assert abs(np.mean(to_pcm16(ramp) / 32768 - ramp)) < 0.01 / 32768
+    wav, flac, ramp = tmp_path / "a.wav", tmp_path / "a.flac", ramp.astype(np.float32)
+    save_wav_blocks(wav, [ramp[:5000], ramp[5000:]])
+    save_wav_blocks(flac, iter([ramp]))
+    assert np.array_equal(sf.read(wav, dtype="int16")[0], to_pcm16(ramp))
+    assert np.array_equal(sf.read(flac, dtype="int16")[0], to_pcm16(ramp))

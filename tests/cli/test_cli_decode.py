@@ -80,3 +80,16 @@ def test_loud_output_is_reported_and_clipped_limited_or_kept_as_asked(
     calm = maximum_filter1d(np.abs(x), 2 * (1103 + 2 * 111) + 1) < 10 ** (-0.1 / 20)
     assert calm.mean() > 0.1
     np.testing.assert_allclose(y[calm], x[calm], atol=1 / 32768)
+
+
+def test_the_output_format_follows_the_suffix(ringing_evc: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    wav, flac = tmp_path / "a.wav", tmp_path / "a.FLAC"
+    assert run_cli(["decode", str(ringing_evc), str(wav), "-q"], capsys)[0] == 0
+    assert run_cli(["decode", str(ringing_evc), str(flac), "-q"], capsys)[0] == 0
+    assert sf.info(flac).format == "FLAC" and sf.info(wav).format == "WAV"
+    assert np.array_equal(sf.read(flac, dtype="int16")[0], sf.read(wav, dtype="int16")[0])
+    for name, extra, message in (("a.mp3", [], "not .mp3"), ("b.flac", ["--float"], "need a .wav")):
+        rc, _, err = run_cli(["decode", str(ringing_evc), str(tmp_path / name), *extra], capsys)
+        assert rc != 0 and message in err and len(err.strip().splitlines()) == 1
+        assert not (tmp_path / name).exists()

@@ -108,18 +108,19 @@ def carry_samples(sample_rate: int) -> int:
 
 
 def decode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None:
-    """Render .evc `source` (or the range --start/--duration) to a wav `output`, streamed block by block.
+    """Render .evc `source` (or the range --start/--duration) to a .wav or .flac `output`, block by block.
 
     16-bit unless --float; --gain-db scales, --limit keeps peaks under -0.1 dBFS; samples that would still
     pass full scale in a 16-bit file are clipped with a warning (the peak is always reported).
     """
     import numpy as np
 
-    from eventcodec.audio import save_wav_blocks
+    from eventcodec.audio import output_format, save_wav_blocks
     from eventcodec.codec import decode_blocks
     from eventcodec.format import evc_info, read_evc
 
     check_output(output, source)
+    output_format(output, getattr(args, "float", False))  # a bad suffix fails before any decoding
     info = evc_info(source)
     rate, total = int(info["sample_rate"]), int(info["n_samples"])
     start = round(getattr(args, "start", 0.0) * rate)
@@ -228,10 +229,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _add_encode_options(p)
     p.set_defaults(func=_encode)
 
-    p = sub.add_parser("decode", help=".evc -> wav", description="Render events to a 16-bit wav; with --start/"
-                       "--duration only the chunks that sound in that range are read.")
+    p = sub.add_parser("decode", help=".evc -> wav/flac", description="Render events to a 16-bit .wav or "
+                       ".flac (the peak is reported; see --limit); with --start/--duration only the chunks that "
+                       "sound in that range are read.")
     p.add_argument("input", help=".evc file")
-    p.add_argument("output", help="wav file to write")
+    p.add_argument("output", help="audio file to write: .wav or .flac")
     p.add_argument("--start", type=_non_negative, default=0.0, metavar="S", help="start time in seconds")
     p.add_argument("--duration", type=_positive, default=None, metavar="D", help="seconds to render")
     p.add_argument("--no-texture", action="store_true", help="render the events alone, without the noise texture")

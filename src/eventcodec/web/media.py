@@ -21,9 +21,10 @@ def wav_bytes(audio: np.ndarray, sample_rate: int) -> bytes:
     """Mono float audio (n_samples,) -> a 16-bit PCM WAV file's bytes (clipped to [-1, 1])."""
     import soundfile as sf
 
+    from eventcodec.audio import to_pcm16
+
     buf = io.BytesIO()
-    sf.write(buf, np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0), sample_rate, subtype="PCM_16",
-             format="WAV")
+    sf.write(buf, to_pcm16(audio), sample_rate, subtype="PCM_16", format="WAV")
     return buf.getvalue()
 
 
