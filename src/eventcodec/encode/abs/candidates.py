@@ -105,8 +105,14 @@ def propose(residual: np.ndarray, onset_frame: int, n_candidates: int, peak_bin:
         return tonal(f, b, s, n, **args)  # type: ignore[arg-type]
 
     lead = ONSET_LEAD
-    cands: list[tuple[np.ndarray, int]] = [(ton(f0), t0 + lead), (ton(f0), t0 + lead - 1),
+    # an onset found in the window's first frame may lie up to `lead` frames earlier (a sound that starts
+    # with the file or the window is already in frame 0): then the earlier event frames are candidates too
+    early = t0 + lead - 1 if t0 > 0 else 0
+    cands: list[tuple[np.ndarray, int]] = [(ton(f0), t0 + lead), (ton(f0), early),
                                           (ton(f0, sustained=not sustained), t0 + lead)]
+    if t0 == 0:
+        cands += [(ton(f0), f) for f in range(1, lead)]
+        cands.append((noise(hi_pass, lo_pass, min(env_all.decay_s, 0.6), 0.01, False), 0))
     # music is rarely a held noise: noise candidates are struck (drums, consonant-like attacks)
     cands.append((noise(hi_pass, lo_pass, min(env_all.decay_s, 0.6), 0.01, False), t0 + lead))
     if f0 * 2 <= F0_MAX_HZ:
