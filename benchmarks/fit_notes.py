@@ -7,7 +7,7 @@ structure) beside the flat noise vocoder (`eventcodec.bench.anchors`): the sampl
 what a metric gives a signal with the right envelope and no pitch. Samples: CC0 sonic-pi-samples
 (`apt-get install sonic-pi-samples`), never heard while the synthesizer or the encoder were tuned.
 
-    .venv/bin/python benchmarks/fit_notes.py [--seconds 3] [--events-per-second 2] [--quality default]
+    .venv/bin/python benchmarks/fit_notes.py [--seconds 3] [--events-per-second 8] [--quality default]
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def fit(x: np.ndarray, quality: str, events_per_second: float) -> tuple[np.ndarr
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seconds", type=float, default=3.0, help="the first seconds of each sample")
-    p.add_argument("--events-per-second", type=float, default=2.0, help="the encoder's event-rate ceiling")
+    p.add_argument("--events-per-second", type=float, default=8.0, help="the encoder's event-rate ceiling")
     p.add_argument("--quality", default="default", help="encoder preset")
     a = p.parse_args()
     if not SAMPLES_DIR.is_dir():

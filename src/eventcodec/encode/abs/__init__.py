@@ -59,7 +59,8 @@ def encode_blocks(blocks: Iterable[np.ndarray], n_samples: int, options: EncodeO
         base = np.maximum(target - carry[:, :n_frames], 0.0)
         stop = StopRule.for_window(target, weights, settings.stop_rel_db, settings.stop_abs_db,
                                    settings.min_gain_db)
-        found = pursue(target, base, weights, commit_frames, budget.allowance(win.commit_samples), settings, stop)
+        found = pursue(target, base, weights, commit_frames, budget.allowance(win.commit_samples), settings, stop,
+                       file_start=win.start == 0)
         times = np.array([win.start + 256 * ev.frame for ev in found], np.int64)
         vectors = np.stack([ev.vector for ev in found]) if found else np.zeros((0, 32), np.float32)
         keep = times < max(total, 1)

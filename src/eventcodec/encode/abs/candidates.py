@@ -75,11 +75,14 @@ def noise(highpass_hz: float, lowpass_hz: float, decay_s: float, hold_s: float, 
                    hold_s=0.01, release_s=0.01)
 
 
-def propose(residual: np.ndarray, onset_frame: int, n_candidates: int, peak_bin: int | None = None) -> Proposal:
+def propose(residual: np.ndarray, onset_frame: int, n_candidates: int, peak_bin: int | None = None,
+            file_start: bool = False) -> Proposal:
     """Candidates for a sound whose spectrogram rises at `onset_frame` of the (1025, frames) power residual.
 
     The event time is placed ONSET_LEAD frames after the spectrogram onset (where the analysis window's
-    centre reaches the attack), with neighbours one frame either side.
+    centre reaches the attack), with neighbours one frame either side. At the start of the file
+    (`file_start`), a sound already in frame 0 may have begun up to ONSET_LEAD frames earlier than any onset
+    can be seen: event frames 0 .. ONSET_LEAD - 1 and a struck noise at 0 are candidates too.
     """
     n_frames = residual.shape[1]
     t0 = onset_frame
@@ -105,12 +108,10 @@ def propose(residual: np.ndarray, onset_frame: int, n_candidates: int, peak_bin:
         return tonal(f, b, s, n, **args)  # type: ignore[arg-type]
 
     lead = ONSET_LEAD
-    # an onset found in the window's first frame may lie up to `lead` frames earlier (a sound that starts
-    # with the file or the window is already in frame 0): then the earlier event frames are candidates too
-    early = t0 + lead - 1 if t0 > 0 else 0
-    cands: list[tuple[np.ndarray, int]] = [(ton(f0), t0 + lead), (ton(f0), early),
+    at_start = file_start and t0 == 0
+    cands: list[tuple[np.ndarray, int]] = [(ton(f0), t0 + lead), (ton(f0), 0 if at_start else t0 + lead - 1),
                                           (ton(f0, sustained=not sustained), t0 + lead)]
-    if t0 == 0:
+    if at_start:
         cands += [(ton(f0), f) for f in range(1, lead)]
         cands.append((noise(hi_pass, lo_pass, min(env_all.decay_s, 0.6), 0.01, False), 0))
     # music is rarely a held noise: noise candidates are struck (drums, consonant-like attacks)

@@ -140,7 +140,7 @@ def spectral_weights(target: np.ndarray, weights: np.ndarray, gamma: float, floo
 
 
 def pursue(target: np.ndarray, base: np.ndarray, weights: np.ndarray, commit_frames: int, max_events: int,
-           settings: AbsSettings, stop: StopRule) -> list[Found]:
+           settings: AbsSettings, stop: StopRule, file_start: bool = False) -> list[Found]:
     """Find up to `max_events` events starting before `commit_frames` that explain `base`.
 
     Args:
@@ -151,16 +151,19 @@ def pursue(target: np.ndarray, base: np.ndarray, weights: np.ndarray, commit_fra
         max_events: event budget of this window.
         settings: search settings.
         stop: audibility / diminishing-returns rule.
+        file_start: the window starts the file (nothing before it: a sound in its first frame may have begun
+            up to 4 frames earlier than an onset can be seen).
     """
     wbin = spectral_weights(target, weights, settings.whiten)[:, None]
-    found = _pursue(target * wbin, base * wbin, wbin, weights, commit_frames, max_events, settings, stop)
+    found = _pursue(target * wbin, base * wbin, wbin, weights, commit_frames, max_events, settings, stop,
+                    file_start)
     for ev in found:
         ev.power = ev.power / wbin
     return found
 
 
 def _pursue(target: np.ndarray, base: np.ndarray, wbin: np.ndarray, weights: np.ndarray, commit_frames: int,
-            max_events: int, settings: AbsSettings, stop: StopRule) -> list[Found]:
+            max_events: int, settings: AbsSettings, stop: StopRule, file_start: bool) -> list[Found]:
     n_frames = base.shape[1]
     score_frames = int(settings.score_max_s * SAMPLE_RATE / 256) + PAD_FRAMES
     cap = n_frames + 512
@@ -187,7 +190,7 @@ def _pursue(target: np.ndarray, base: np.ndarray, wbin: np.ndarray, weights: np.
             tries[key] = tries.get(key, 0) + 1
             if tries[key] >= MAX_TRIES:  # the same spot keeps coming back: stop looking there
                 suppressed[cell] = True
-            prop = propose(residual, onset, settings.n_candidates, peak_bin)
+            prop = propose(residual, onset, settings.n_candidates, peak_bin, file_start)
             with torch.no_grad():
                 models = expected_power(torch.from_numpy(prop.vectors), score_frames)[0].numpy() * wbin[None]
             first = prop.onset_frames - PAD_FRAMES
