@@ -66,6 +66,14 @@ def test_pluck_is_found_at_its_time_and_pitch() -> None:
     assert np.any(near & in_tune & (amp >= amp.max() - 3.0))
 
 
+@pytest.mark.parametrize("quality", ["fast", "default"])
+def test_a_sound_that_starts_with_the_file_is_placed_at_its_start(quality: str) -> None:
+    # the analysis sees no onset before its first frame: it used to place this pluck 768-1024 samples late
+    es = encode(_pluck(330.0, 0, SR), SR, "abs", EncodeOptions(quality=quality, texture=False))
+    loudest = int(np.argmax(to_physical(es.vectors)[:, INDEX["amp_db"]]))
+    assert es.times[loudest] <= 256
+
+
 def test_eventset_metadata() -> None:
     es = encode(_pluck(440.0, 2000, SR // 2), SR, "abs", FAST)
     assert es.meta["encoder"] == "abs" and es.space == "controls"
