@@ -213,7 +213,8 @@ def save_wav_blocks(
     whatever the length.
 
     Raises:
-        AudioError: an unsupported suffix or --float for .flac (before anything is written).
+        AudioError: an unsupported suffix or --float for .flac (before `blocks` is read from or anything
+            is written: a lazy `blocks` has done no work then).
         EventCodecError: the destination cannot be written.
     """
     container = output_format(path, float32)

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import scipy.signal
 
 from eventcodec.errors import EventCodecError
+from eventcodec.mel import hz_to_mel, mel_to_hz
 
 ST_N_FFT = 1024
 ST_HOP = 256
@@ -152,16 +154,6 @@ def align(
     return ref, deg, a
 
 
-def hz_to_mel(f_hz: np.ndarray | float) -> np.ndarray:
-    """HTK mel scale: 2595 log10(1 + f / 700)."""
-    return 2595.0 * np.log10(1.0 + np.asarray(f_hz, dtype=np.float64) / 700.0)
-
-
-def mel_to_hz(mel: np.ndarray | float) -> np.ndarray:
-    """Inverse of `hz_to_mel`."""
-    return 700.0 * (10.0 ** (np.asarray(mel, dtype=np.float64) / 2595.0) - 1.0)
-
-
 @lru_cache(maxsize=8)
 def mel_filterbank(sample_rate: int, n_fft: int = ST_N_FFT, n_mels: int = ST_N_MELS,
                    fmin_hz: float = ST_FMIN_HZ) -> np.ndarray:
@@ -183,8 +175,6 @@ def log_mel_power(x: np.ndarray, sample_rate: int, hop: int = ST_HOP) -> np.ndar
         a = np.pad(a, (0, ST_N_FFT - len(a)))
     n_frames = 1 + (len(a) - ST_N_FFT) // hop
     idx = np.arange(ST_N_FFT)[None] + hop * np.arange(n_frames)[:, None]
-    import scipy.signal  # here: importing it takes ~0.7 s, and the decoder reaches this module for the mel scale
-
     win = scipy.signal.get_window("hann", ST_N_FFT, fftbins=True)
     power = np.abs(np.fft.rfft(a[idx] * win, axis=-1)) ** 2
     return np.log(mel_filterbank(sample_rate) @ power.T + ST_EPS)
@@ -226,8 +216,6 @@ def _fine_structure(x: np.ndarray, sample_rate: int) -> np.ndarray:
 
     a = x if len(x) >= FS_N_FFT else np.pad(x, (0, FS_N_FFT - len(x)))
     frames = np.lib.stride_tricks.sliding_window_view(a, FS_N_FFT)[::FS_HOP]
-    import scipy.signal
-
     win = scipy.signal.get_window("hann", FS_N_FFT, fftbins=True)
     f_hz = np.fft.rfftfreq(FS_N_FFT, 1.0 / sample_rate)
     keep = (f_hz >= FS_FMIN_HZ) & (f_hz <= FS_FMAX_HZ)
@@ -312,7 +300,5 @@ def visqol(reference: np.ndarray, degraded: np.ndarray, sample_rate: int, aligne
 
 def lowpass(x: np.ndarray, sample_rate: int, cutoff_hz: float = 4000.0) -> np.ndarray:
     """Zero-phase 8th-order Butterworth low-pass (the 4 kHz anchor), same shape as `x`."""
-    import scipy.signal
-
     sos = scipy.signal.butter(8, cutoff_hz, btype="low", fs=sample_rate, output="sos")
     return scipy.signal.sosfiltfilt(sos, np.asarray(x, dtype=np.float64)).astype(np.float32)

@@ -115,12 +115,11 @@ def decode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None
     """
     import numpy as np
 
-    from eventcodec.audio import output_format, save_wav_blocks
+    from eventcodec.audio import save_wav_blocks
     from eventcodec.codec import decode_blocks
     from eventcodec.format import evc_info, read_evc
 
     check_output(output, source)
-    output_format(output, getattr(args, "float", False))  # a bad suffix fails before any decoding
     info = evc_info(source)
     rate, total = int(info["sample_rate"]), int(info["n_samples"])
     start = round(getattr(args, "start", 0.0) * rate)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from eventcodec.errors import EventCodecError
+from eventcodec.mel import hz_to_mel, mel_to_hz
 
 N_FFT = 1024
 HOP = 256
@@ -49,8 +50,6 @@ def n_segments_for(n_frames: int) -> int:
 
 def band_of_bin(sample_rate: int) -> np.ndarray:
     """(N_FFT // 2 + 1,) int: the band of each rfft bin; -1 for DC and Nyquist (never filled)."""
-    from eventcodec.metrics import hz_to_mel, mel_to_hz
-
     f_hz = np.fft.rfftfreq(N_FFT, 1.0 / sample_rate)
     edges_hz = mel_to_hz(np.linspace(hz_to_mel(LOW_HZ), hz_to_mel(sample_rate / 2), N_BANDS + 1))
     band = np.clip(np.searchsorted(edges_hz, f_hz, side="right") - 1, 0, N_BANDS - 1)

@@ -108,14 +108,15 @@ def propose(residual: np.ndarray, onset_frame: int, n_candidates: int, peak_bin:
         return tonal(f, b, s, n, **args)  # type: ignore[arg-type]
 
     lead = ONSET_LEAD
+    # music is rarely a held noise: noise candidates are struck (drums, consonant-like attacks)
+    struck = noise(hi_pass, lo_pass, min(env_all.decay_s, 0.6), 0.01, False)
     at_start = file_start and t0 == 0
     cands: list[tuple[np.ndarray, int]] = [(ton(f0), t0 + lead), (ton(f0), 0 if at_start else t0 + lead - 1),
                                           (ton(f0, sustained=not sustained), t0 + lead)]
     if at_start:
         cands += [(ton(f0), f) for f in range(1, lead)]
-        cands.append((noise(hi_pass, lo_pass, min(env_all.decay_s, 0.6), 0.01, False), 0))
-    # music is rarely a held noise: noise candidates are struck (drums, consonant-like attacks)
-    cands.append((noise(hi_pass, lo_pass, min(env_all.decay_s, 0.6), 0.01, False), t0 + lead))
+        cands.append((struck, 0))
+    cands.append((struck, t0 + lead))
     if f0 * 2 <= F0_MAX_HZ:
         cands.append((ton(f0 * 2), t0 + lead))
     if f0 / 2 >= F0_MIN_HZ:
