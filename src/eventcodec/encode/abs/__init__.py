@@ -18,6 +18,7 @@ import torch
 from eventcodec import controls
 from eventcodec.encode import EncodeOptions
 from eventcodec.encode.abs.budget import Budget, texture_bits, trim_to_bitrate
+from eventcodec.encode.abs.note_stage import note_events, window_notes
 from eventcodec.encode.abs.pursuit import pursue
 from eventcodec.encode.abs.settings import settings_for
 from eventcodec.encode.abs.spectra import N_BINS, PAD_FRAMES, frame_weights, power_spectrogram
@@ -59,8 +60,12 @@ def encode_blocks(blocks: Iterable[np.ndarray], n_samples: int, options: EncodeO
         base = np.maximum(target - carry[:, :n_frames], 0.0)
         stop = StopRule.for_window(target, weights, settings.stop_rel_db, settings.stop_abs_db,
                                    settings.min_gain_db)
+        initial = []
+        if settings.notes:
+            notes = window_notes(win.audio, win.commit_samples, win.start == 0)
+            initial = note_events(notes, base, weights)
         found = pursue(target, base, weights, commit_frames, budget.allowance(win.commit_samples), settings, stop,
-                       file_start=win.start == 0)
+                       file_start=win.start == 0, initial=initial)
         times = np.array([win.start + 256 * ev.frame for ev in found], np.int64)
         vectors = np.stack([ev.vector for ev in found]) if found else np.zeros((0, 32), np.float32)
         keep = times < max(total, 1)

@@ -35,7 +35,7 @@ def band_matrix(n_bins: int = 1025, n_bands: int = N_BANDS) -> np.ndarray:
 
 def refit_gains(found: list[Found], base: np.ndarray, target: np.ndarray, weights: np.ndarray,
                 overshoot_weight: float = 1.0) -> list[Found]:
-    """Re-fit the power gain of every event jointly; drop those whose gain collapses.
+    """Re-fit the power gain of every event jointly; drop those whose gain collapses (a note is kept at DROP_GAIN).
 
     Minimises sum_{band, frame} w (base - sum_i a_i P_i)^2 with 0 <= a_i <= a_max,i (amp_db <= 0), where
     w = frame weight / (target band power + floor): a relative error, so quiet frames and bands count.
@@ -74,10 +74,10 @@ def refit_gains(found: list[Found], base: np.ndarray, target: np.ndarray, weight
         gains = _bounded_least_squares(design * s[:, None], y * s, upper)
     out = []
     for ev, a in zip(found, gains, strict=True):
-        if a < DROP_GAIN:
+        if a < DROP_GAIN and not ev.note:
             continue
-        v, applied = with_gain(ev.vector, float(a))
-        out.append(Found(ev.frame, v, ev.power * applied))
+        v, applied = with_gain(ev.vector, max(float(a), DROP_GAIN) if ev.note else float(a))
+        out.append(Found(ev.frame, v, ev.power * applied, ev.note))
     return out
 
 

@@ -29,6 +29,7 @@ MIN_AMP_DB = -90.0
 MAX_AMP_DB = 0.0
 TABU_FRAMES = 2
 MAX_TRIES = 2
+NOTE_HARMONICS = 16  # pitched pursuit events on a sounding note's harmonics 2..this are not added
 SCORE_EXPONENT = 1.0  # candidates are compared on power**SCORE_EXPONENT (1: power, 0.5: magnitude)
 
 
@@ -40,11 +41,14 @@ class Found:
         frame: onset in window frames (sample 256 * frame from the window start).
         vector: (32,) normalised controls, amp_db fitted.
         power: (1025, m) expected power from window frame `frame - PAD_FRAMES` on.
+        note: the event is a tracked note (the note stage made it): the joint re-fit keeps it, and a pitched
+            pursuit event on the same pitch while it sounds is merged into it instead of added.
     """
 
     frame: int
     vector: np.ndarray
     power: np.ndarray
+    note: bool = False
 
 
 def event_frames(vector: np.ndarray, cap_frames: int) -> int:
@@ -140,7 +144,8 @@ def spectral_weights(target: np.ndarray, weights: np.ndarray, gamma: float, floo
 
 
 def pursue(target: np.ndarray, base: np.ndarray, weights: np.ndarray, commit_frames: int, max_events: int,
-           settings: AbsSettings, stop: StopRule, file_start: bool = False) -> list[Found]:
+           settings: AbsSettings, stop: StopRule, file_start: bool = False,
+           initial: list[Found] | None = None) -> list[Found]:
     """Find up to `max_events` events starting before `commit_frames` that explain `base`.
 
     Args:
@@ -153,22 +158,29 @@ def pursue(target: np.ndarray, base: np.ndarray, weights: np.ndarray, commit_fra
         stop: audibility / diminishing-returns rule.
         file_start: the window starts the file (nothing before it: a sound in its first frame may have begun
             up to 4 frames earlier than an onset can be seen).
+        initial: events already found (the window's notes, powers unweighted): they count toward
+            `max_events`, their power is taken out first, and the joint re-fit includes them.
     """
     wbin = spectral_weights(target, weights, settings.whiten)[:, None]
+    init = [Found(ev.frame, ev.vector, ev.power * wbin, ev.note) for ev in initial or []]
     found = _pursue(target * wbin, base * wbin, wbin, weights, commit_frames, max_events, settings, stop,
-                    file_start)
+                    file_start, init)
     for ev in found:
         ev.power = ev.power / wbin
     return found
 
 
 def _pursue(target: np.ndarray, base: np.ndarray, wbin: np.ndarray, weights: np.ndarray, commit_frames: int,
-            max_events: int, settings: AbsSettings, stop: StopRule, file_start: bool) -> list[Found]:
+            max_events: int, settings: AbsSettings, stop: StopRule, file_start: bool,
+            initial: list[Found]) -> list[Found]:
     n_frames = base.shape[1]
     score_frames = int(settings.score_max_s * SAMPLE_RATE / 256) + PAD_FRAMES
     cap = n_frames + 512
-    found: list[Found] = []
+    found: list[Found] = list(initial)
     residual = base.copy()
+    for ev in found:
+        add_at(residual, ev.power, ev.frame - PAD_FRAMES, -1.0)
+    np.maximum(residual, 0.0, out=residual)
     tabu = np.zeros(n_frames, bool)
     suppressed = np.zeros(base.shape, bool)
     onsets = target_onsets(target)
@@ -205,6 +217,14 @@ def _pursue(target: np.ndarray, base: np.ndarray, wbin: np.ndarray, weights: np.
                 continue
             frame = int(prop.onset_frames[b])
             vector = prop.vectors[b]
+            if settings.notes and NOTE_HARMONICS > 1:
+                on = find_note(found, frame, vector, harmonics=NOTE_HARMONICS)
+                if on is not None and to_physical(found[on].vector)[INDEX["f0_hz"]] * 1.5 < to_physical(vector)[
+                        INDEX["f0_hz"]]:
+                    # a partial of a tracked note: the note owns it (what its model misses is the texture's)
+                    suppressed[cell] = True
+                    misses += 1
+                    continue
             if settings.refine_steps > 0:
                 mag = np.sqrt(crop(residual, frame - PAD_FRAMES, score_frames) / wbin)  # the unweighted spectrum
                 vector = refine_winner(vector, mag,
@@ -219,6 +239,8 @@ def _pursue(target: np.ndarray, base: np.ndarray, wbin: np.ndarray, weights: np.
             add_at(residual, full, frame - PAD_FRAMES, -1.0)
             np.maximum(residual, 0.0, out=residual)
             twin = find_twin(found, frame, vector)
+            if twin is None:
+                twin = find_note(found, frame, vector)
             if twin is None:
                 found.append(Found(frame, vector, full))
             else:
@@ -244,11 +266,28 @@ def find_twin(found: list[Found], frame: int, vector: np.ndarray, tol: float = 0
     return None
 
 
+def find_note(found: list[Found], frame: int, vector: np.ndarray, cents: float = 50.0, harmonics: int = 1
+              ) -> int | None:
+    """Index of a note sounding at `frame` whose k-th harmonic (k <= `harmonics`) is the pitch of a pitched
+    `vector` (within `cents`), or None."""
+    p = to_physical(vector)
+    if p[INDEX["tonal_mix"]] < 0.5:
+        return None
+    for i, ev in enumerate(found):
+        if not ev.note or not ev.frame - 4 <= frame < ev.frame + ev.power.shape[1] - PAD_FRAMES:
+            continue
+        ratio = p[INDEX["f0_hz"]] / to_physical(ev.vector)[INDEX["f0_hz"]]
+        k = max(1, round(ratio))
+        if k <= harmonics and abs(1200 * np.log2(ratio / k)) <= cents:
+            return i
+    return None
+
+
 def merge(ev: Found, extra_power: np.ndarray) -> Found:
     """`ev` made louder by the energy of `extra_power` (same shape): one event instead of two."""
     e_old, e_new = float(ev.power.sum()), float(extra_power.sum())
     vector, applied = with_gain(ev.vector, (e_old + e_new) / max(e_old, 1e-30))
-    return Found(ev.frame, vector, ev.power * applied)
+    return Found(ev.frame, vector, ev.power * applied, ev.note)
 
 
 def distinct_seeds(found: list[Found]) -> list[Found]:

@@ -36,6 +36,8 @@ class AbsSettings:
             grows with it: `fast` keeps its own ceiling so that it stays faster than real time).
         overshoot_weight: how much more the joint re-fit counts power the events add beyond what they must
             explain than power they leave out (1: the same); a textured encode sets TEXTURED_OVERSHOOT_WEIGHT.
+        notes: run the note stage first (one event per tracked note, `note_stage.py`); the pursuit then
+            explains what the notes leave.
     """
 
     max_events_per_s: float = 16.0
@@ -51,6 +53,7 @@ class AbsSettings:
     whiten: float = 0.5
     bitrate_max_events_per_s: float = 48.0
     overshoot_weight: float = 1.0
+    notes: bool = True
 
 
 # Measured on the development clips (docs/encoder_results.md): Adam refinement of the winner lowers the

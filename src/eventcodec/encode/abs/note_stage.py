@@ -1,0 +1,78 @@
+"""The encoder's first stage: one event per tracked note (DESIGN.md, "Notes, instruments, residual, texture").
+
+`notes.track.track_notes` finds the window's notes (onset, offset, f0, level); each note that starts in
+the committed part of the window becomes ONE event: time and `shift_samples` from the onset, `f0_hz`
+from the tracked pitch (never moved by the search), `hold_s` from the note's length. The search only
+chooses how it sounds (struck or held, decay, brightness) among a few candidates scored by the surrogate
+with a closed-form level, loudest note first, each fitted on what the louder ones left. The pursuit
+then explains what the notes leave (`pursuit.pursue(..., initial=...)`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from eventcodec.controls import INDEX
+from eventcodec.encode.abs.candidates import tonal
+from eventcodec.encode.abs.proposals import estimate_envelope, harmonic_bins, partial_shape
+from eventcodec.encode.abs.pursuit import Found, add_at, event_frames, score, with_gain
+from eventcodec.encode.abs.spectra import PAD_FRAMES
+from eventcodec.encode.abs.surrogate import expected_power
+from eventcodec.notes.track import TrackedNote, track_notes
+from eventcodec.types import SAMPLE_RATE
+
+SHIFT = INDEX["shift_samples"]
+SCORE_S = 1.0
+MIN_NOTE_DB = -60.0  # a note fitted below this level (re full scale) is not kept
+
+
+def window_notes(audio: np.ndarray, commit_samples: int, file_start: bool) -> list[TrackedNote]:
+    """Notes of a window's audio that start before `commit_samples` (a note already sounding when a later
+    window starts belongs to an earlier window)."""
+    notes = track_notes(audio, SAMPLE_RATE)
+    return [n for n in notes if n.onset_s * SAMPLE_RATE < commit_samples and (file_start or n.onset_s > 0)]
+
+
+def note_vector(note: TrackedNote, residual: np.ndarray, frame: int) -> list[np.ndarray]:
+    """Candidate control vectors for a note at event frame `frame` of the (1025, frames) power residual."""
+    spec = residual[:, frame : frame + 6].mean(axis=1) if frame < residual.shape[1] else residual[:, -1]
+    bright, slope, n_part = partial_shape(spec, note.f0_hz)
+    env = estimate_envelope(residual[harmonic_bins(note.f0_hz)].sum(axis=0), max(frame - 2, 0))
+    hold_s = max(note.offset_s - note.onset_s, 0.05)
+    out = []
+    for sustained in (False, True):
+        for k in (0.4, 1.0, 2.5):
+            out.append(tonal(note.f0_hz, bright, slope, n_part, env.decay_s * k, hold_s, sustained))
+    return out
+
+
+def note_events(notes: list[TrackedNote], base: np.ndarray, weights: np.ndarray) -> list[Found]:
+    """One Found event per note, fitted loudest first on `base` (1025, frames) power minus the notes before it."""
+    residual = base.copy()
+    n_frames = base.shape[1]
+    score_frames = int(SCORE_S * SAMPLE_RATE / 256) + PAD_FRAMES
+    out: list[Found] = []
+    for note in sorted(notes, key=lambda n: -n.level):
+        onset = round(note.onset_s * SAMPLE_RATE)
+        frame = int(np.clip(round(onset / 256), 0, n_frames - 1))
+        cands = np.stack(note_vector(note, residual, frame))
+        cands[:, SHIFT] = (np.clip(onset - 256 * frame, -128, 128) + 128) / 256
+        with torch.no_grad():
+            models = expected_power(torch.from_numpy(cands), score_frames)[0].numpy()
+        first = np.full(len(cands), frame - PAD_FRAMES)
+        gains, _ = score(residual, weights, models, first)
+        vector = cands[int(np.argmax(np.nan_to_num(gains, nan=0.0)))]
+        with torch.no_grad():
+            full = expected_power(torch.from_numpy(vector[None]), event_frames(vector, n_frames + 512))[0][0].numpy()
+        _, scale = score(residual, weights, full[None], np.array([frame - PAD_FRAMES]))
+        if not scale[0] > 0:
+            continue
+        vector, applied = with_gain(vector, float(scale[0]))
+        if -90.0 + 90.0 * float(vector[INDEX["amp_db"]]) < MIN_NOTE_DB:
+            continue
+        full = full * applied
+        add_at(residual, full, frame - PAD_FRAMES, -1.0)
+        np.maximum(residual, 0.0, out=residual)
+        out.append(Found(frame, vector, full, note=True))
+    return sorted(out, key=lambda f: f.frame)
