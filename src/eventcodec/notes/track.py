@@ -27,8 +27,11 @@ GHOST_DB = -12.0  # a note on a louder note's harmonic must reach this re that n
 SUSTAIN_FRAMES = 8  # a note's level: its mean activation over the frames after the rise
 REATTACK_DB = 12.0  # a pitch within this of its new level before the rise is a re-attack (needs a broadband onset)
 NEIGHBOUR_DB = -15.0  # an onset 1-2 semitones from a louder one must reach this re it
+REFIT_NEIGHBOUR_DB = -10.0  # the same after the confined re-fit (leakage then has little left)
 PRUNE_ROUNDS = 2
 MIN_SHARE = 0.08  # a note must explain this share of the magnitude of its first frames
+PEAK_DB = 6.0  # a harmonic stands out when its bin is this far above the median of the 17 around it
+MIN_PEAKS = 2  # a note needs this many of its first 4 harmonics to stand out
 START_DB = -20.0  # a note starts where its activation first reaches this re its level
 ONSET_OFFSET_SAMPLES = 2900  # start frame t (window [256 t, 256 t + 4096)) -> onset sample 256 t + this
 
@@ -113,7 +116,7 @@ def segment(H: np.ndarray, onset_ok: np.ndarray, ref: float | None = None) -> li
             if t > 0 and before >= level * 10 ** (-REATTACK_DB / 20) and not onset_ok[t]:
                 continue
             cands.append((p, t, level))
-    cands = drop_neighbours(cands)
+    cands = drop_neighbours(cands, NEIGHBOUR_DB)
     notes = []
     by_pitch: dict[int, list[tuple[int, float]]] = {}
     for p, t, level in sorted(cands, key=lambda c: (c[0], c[1])):
@@ -143,14 +146,18 @@ def start_frame(a: np.ndarray, t: int, level: float) -> int:
     return s
 
 
-def drop_neighbours(cands: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
-    """Drop onsets 1-2 semitones from a much louder onset within 2 frames (leakage of its comb)."""
+def drop_neighbours(cands: list[tuple[int, int, float]], rel_db: float = -15.0, frames: int = 2,
+                    items: list | None = None) -> list:  # type: ignore[type-arg]
+    """Drop onsets 1-2 semitones from an onset `rel_db` louder within `frames` frames (leakage of its comb).
+
+    Returns the kept `cands`, or the matching entries of `items` (same order) when given.
+    """
     keep = []
-    for p, t, level in cands:
-        leak = any(0 < abs(q - p) <= 2 and abs(u - t) <= 2 and level < lq * 10 ** (NEIGHBOUR_DB / 20)
+    for i, (p, t, level) in enumerate(cands):
+        leak = any(0 < abs(q - p) <= 2 and abs(u - t) <= frames and level < lq * 10 ** (rel_db / 20)
                    for q, u, lq in cands)
         if not leak:
-            keep.append((p, t, level))
+            keep.append(cands[i] if items is None else items[i])
     return keep
 
 
@@ -185,21 +192,25 @@ def prune(notes: list[tuple[int, int, int, float]], V: np.ndarray, sample_rate: 
         share = float(H[p, a:b].sum()) / max(float(total[a:b].sum()), 1e-12)
         if share >= MIN_SHARE:
             keep.append((p, t, end, float(H[p, a:b].mean())))
-    return keep
+    return drop_neighbours([(p, t, lvl) for p, t, _, lvl in keep], REFIT_NEIGHBOUR_DB, 4, keep)
 
 
-def refine_f0(mag: np.ndarray, midi: int, t0: int, t1: int, sample_rate: int, max_cents: float = 50.0) -> float:
-    """f0 of a note from the parabolic sub-bin peaks of its first harmonics over frames [t0, t1)."""
+def refine_f0(mag: np.ndarray, midi: int, t0: int, t1: int, sample_rate: int, max_cents: float = 50.0
+              ) -> tuple[float, int]:
+    """(f0, peaks): f0 of a note from the parabolic sub-bin peaks of its first 8 harmonics over frames
+    [t0, t1), and how many of its first 4 harmonics stand out (PEAK_DB over their surroundings)."""
     spec = mag[:, t0 : max(t1, t0 + 1)].mean(axis=1)
     f_nom = float(midi_hz(midi))
     bin_hz = sample_rate / N_FFT
     log_s = np.log(spec + 1e-12)
     num = den = 0.0
+    peaks = 0
     for k in range(1, 9):
         c = round(k * f_nom / bin_hz)
-        if c < 2 or c > len(spec) - 3:
+        w = 1 + int(k * f_nom * (2 ** (max_cents / 1200) - 1) / bin_hz)  # +-max_cents, in bins
+        if c < w + 1 or c > len(spec) - w - 2:
             break
-        i = c - 1 + int(np.argmax(spec[c - 1 : c + 2]))
+        i = c - w + int(np.argmax(spec[c - w : c + w + 1]))
         a, b, d = log_s[i - 1], log_s[i], log_s[i + 1]
         if not (b >= a and b >= d):
             continue
@@ -208,10 +219,12 @@ def refine_f0(mag: np.ndarray, midi: int, t0: int, t1: int, sample_rate: int, ma
         f_k = (i + off) * bin_hz
         if abs(1200 * np.log2(f_k / (k * f_nom))) > max_cents:
             continue
+        around = np.median(log_s[max(i - 8, 0) : i + 9])
+        peaks += int(k <= 4 and (b - around) * 20 / np.log(10) >= PEAK_DB)
         w = float(spec[i])
         num += w * k * f_k
         den += w * k * k
-    return num / den if den > 0 else f_nom
+    return (num / den if den > 0 else f_nom), peaks
 
 
 def track_notes(audio: np.ndarray, sample_rate: int, ref: float | None = None) -> list[TrackedNote]:
@@ -224,7 +237,9 @@ def track_notes(audio: np.ndarray, sample_rate: int, ref: float | None = None) -
     out = []
     for p, t, end, peak in notes:
         midi = MIDI_LO + p
-        f0 = refine_f0(mag, midi, t + 2, min(end, t + 12), sample_rate)
+        f0, peaks = refine_f0(mag, midi, t + 2, min(end, t + 12), sample_rate)
+        if peaks < MIN_PEAKS:
+            continue  # no harmonic comb of its own: a ghost of another note's partials
         onset = max(0, 256 * t + ONSET_OFFSET_SAMPLES) if t > 0 else 0
         offset = 256 * end + N_FFT // 2
         out.append(TrackedNote(onset / sample_rate, offset / sample_rate, f0, midi, peak))
