@@ -80,7 +80,8 @@ def encode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None
     encoder = args.encoder or ("abs" if "abs" in names else names[0])
     options = EncodeOptions(quality=args.quality, events_per_second=args.events_per_second,
                             bitrate_kbps=args.bitrate_kbps, checkpoint=getattr(args, "checkpoint", None),
-                            texture=not getattr(args, "no_texture", False))
+                            texture=not getattr(args, "no_texture", False),
+                            notes=not getattr(args, "no_notes", False))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         events = encode_file(source, encoder, options, progress=not args.quiet)
@@ -217,6 +218,8 @@ def _add_encode_options(p: argparse.ArgumentParser) -> None:
                    help="bits per stored value (default 8; f0_hz 12)")
     p.add_argument("--no-texture", action="store_true",
                    help="store events only, no noise texture (abs encoder; the texture takes ~1 kbps)")
+    p.add_argument("--no-notes", action="store_true",
+                   help="skip the note stage (one event per tracked note) and run the pursuit alone (abs encoder)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summary")
 
 

@@ -27,6 +27,7 @@ class EncodeOptions:
         seed: seed for any randomness in the search (results are deterministic given it).
         texture: also store a noise texture (what the events leave unexplained, as band levels of
             shaped noise; its bits count toward `bitrate_kbps`). False: events only.
+        notes: track notes first and make each one event (`abs` only); False: the pursuit alone.
     """
 
     quality: Quality = "default"
@@ -35,6 +36,7 @@ class EncodeOptions:
     checkpoint: str | None = None
     seed: int = 0
     texture: bool = True
+    notes: bool = True
 
 
 # encode_fn(blocks, n_samples, options, progress) -> EventSet; `blocks` are mono float32 at 22050 Hz.

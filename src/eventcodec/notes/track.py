@@ -207,10 +207,10 @@ def refine_f0(mag: np.ndarray, midi: int, t0: int, t1: int, sample_rate: int, ma
     peaks = 0
     for k in range(1, 9):
         c = round(k * f_nom / bin_hz)
-        w = 1 + int(k * f_nom * (2 ** (max_cents / 1200) - 1) / bin_hz)  # +-max_cents, in bins
-        if c < w + 1 or c > len(spec) - w - 2:
+        half = 1 + int(k * f_nom * (2 ** (max_cents / 1200) - 1) / bin_hz)  # +-max_cents, in bins
+        if c < half + 1 or c > len(spec) - half - 2:
             break
-        i = c - w + int(np.argmax(spec[c - w : c + w + 1]))
+        i = c - half + int(np.argmax(spec[c - half : c + half + 1]))
         a, b, d = log_s[i - 1], log_s[i], log_s[i + 1]
         if not (b >= a and b >= d):
             continue

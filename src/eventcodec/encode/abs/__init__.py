@@ -60,11 +60,12 @@ def encode_blocks(blocks: Iterable[np.ndarray], n_samples: int, options: EncodeO
         base = np.maximum(target - carry[:, :n_frames], 0.0)
         stop = StopRule.for_window(target, weights, settings.stop_rel_db, settings.stop_abs_db,
                                    settings.min_gain_db)
+        allowance = budget.allowance(win.commit_samples)
         initial = []
         if settings.notes:
             notes = window_notes(win.audio, win.commit_samples, win.start == 0)
-            initial = note_events(notes, base, weights)
-        found = pursue(target, base, weights, commit_frames, budget.allowance(win.commit_samples), settings, stop,
+            initial = note_events(notes, base, weights, allowance)
+        found = pursue(target, base, weights, commit_frames, allowance, settings, stop,
                        file_start=win.start == 0, initial=initial)
         times = np.array([win.start + 256 * ev.frame for ev in found], np.int64)
         vectors = np.stack([ev.vector for ev in found]) if found else np.zeros((0, 32), np.float32)

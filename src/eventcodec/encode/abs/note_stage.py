@@ -47,13 +47,14 @@ def note_vector(note: TrackedNote, residual: np.ndarray, frame: int) -> list[np.
     return out
 
 
-def note_events(notes: list[TrackedNote], base: np.ndarray, weights: np.ndarray) -> list[Found]:
-    """One Found event per note, fitted loudest first on `base` (1025, frames) power minus the notes before it."""
+def note_events(notes: list[TrackedNote], base: np.ndarray, weights: np.ndarray, max_events: int) -> list[Found]:
+    """One Found event per note (the `max_events` loudest), fitted loudest first on `base` (1025, frames) power
+    minus the notes before it."""
     residual = base.copy()
     n_frames = base.shape[1]
     score_frames = int(SCORE_S * SAMPLE_RATE / 256) + PAD_FRAMES
     out: list[Found] = []
-    for note in sorted(notes, key=lambda n: -n.level):
+    for note in sorted(notes, key=lambda n: -n.level)[: max(max_events, 0)]:
         onset = round(note.onset_s * SAMPLE_RATE)
         frame = int(np.clip(round(onset / 256), 0, n_frames - 1))
         cands = np.stack(note_vector(note, residual, frame))

@@ -99,4 +99,6 @@ def settings_for(options: EncodeOptions) -> AbsSettings:
         s = replace(s, bitrate_kbps=float(options.bitrate_kbps), max_events_per_s=min(ceiling, guess * 1.5))
     if options.texture:
         s = replace(s, overshoot_weight=TEXTURED_OVERSHOOT_WEIGHT)
+    if not options.notes:
+        s = replace(s, notes=False)
     return s
