@@ -88,10 +88,12 @@ def test_events_only_variants_pass_no_texture_and_keep_the_textured_names(tmp_pa
     events = [s for s in events if not s.is_anchor]
     assert [s.name for s in events][:3] == ["eventcodec-abs-fast-events@1.5k", "eventcodec-abs-fast-events@3k",
                                             "eventcodec-abs-fast-events@6k"]
-    assert len(events) == 9 and all(s.family.startswith("eventcodec-abs-") for s in events)
+    # 3 presets x 3 bitrates, with the note stage and without it (`-pursuit-events`)
+    assert len(events) == 18 and all(s.family.startswith("eventcodec-abs-") for s in events)
     for s in events:
         encode = s.commands(tmp_path / "in.wav", tmp_path).encode
         assert "--no-texture" in encode and encode[encode.index("--bitrate-kbps") + 1] == f"{s.target_kbps:g}"
+        assert ("--no-notes" in encode) == ("-pursuit-" in s.name)
     textured = select_systems(["eventcodec-abs-default@3k"], systems)
     assert [s.name for s in textured if not s.is_anchor] == ["eventcodec-abs-default@3k"]
     assert "--no-texture" not in textured[0].commands(tmp_path / "in.wav", tmp_path).encode

@@ -91,6 +91,8 @@ class System:
                 opts += ["--bitrate-kbps", f"{self.target_kbps:g}"]
             if p.get("texture") == "off":
                 opts.append("--no-texture")
+            if p.get("notes") == "off":
+                opts.append("--no-notes")
             return Commands(clip_wav, [*py, "eventcodec.cli.main", "encode", str(clip_wav), str(enc), *opts, "-q"],
                             enc, [*py, "eventcodec.cli.main", "decode", str(enc), str(dec), "-q"], dec)
         if self.family == "gabor-mp":
@@ -117,13 +119,16 @@ def eventcodec_systems(encoders: list[str]) -> list[System]:
     """Each encoder x quality preset x bitrate; the learned encoder has a single preset.
 
     The abs encoder also runs events only (`--no-texture`, family `eventcodec-abs-<quality>-events`): what
-    the events carry without the noise texture, at the same bitrate targets.
+    the events carry without the noise texture, at the same bitrate targets; and events only without the note
+    stage (`--no-notes`, family `eventcodec-abs-<quality>-pursuit-events`), what the pursuit alone gives.
     """
     out = []
     for enc in encoders:
         qualities = EVENTCODEC_QUALITIES if enc == "abs" else ("default",)
         for q in qualities:
-            variants = [("", ())] + ([(EVENTS_ONLY_SUFFIX, (("texture", "off"),))] if enc == "abs" else [])
+            variants = [("", ())] + ([(EVENTS_ONLY_SUFFIX, (("texture", "off"),)),
+                                      ("-pursuit" + EVENTS_ONLY_SUFFIX, (("texture", "off"), ("notes", "off")))]
+                                     if enc == "abs" else [])
             for suffix, extra in variants:
                 family = f"eventcodec-{enc}-{q}{suffix}"
                 out += [System(f"{family}@{kbps:g}k", family, kbps, params=(("encoder", enc), ("quality", q), *extra))
