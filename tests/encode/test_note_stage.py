@@ -38,7 +38,7 @@ def _score(events) -> object:  # type: ignore[no-untyped-def]
 
 
 def test_each_note_becomes_one_event_on_its_pitch(audio: np.ndarray) -> None:
-    events = encode(audio, SR, "abs", EncodeOptions(texture=False))
+    events = encode(audio, SR, "abs", EncodeOptions())
     s = _score(events)
     assert s.recall == 1.0, s  # type: ignore[attr-defined]
     assert s.events_per_note <= 1.5, s  # type: ignore[attr-defined]
@@ -47,6 +47,6 @@ def test_each_note_becomes_one_event_on_its_pitch(audio: np.ndarray) -> None:
 
 def test_the_note_stage_is_what_makes_events_notes(audio: np.ndarray) -> None:
     """Without the note stage (the pursuit alone) the same chords take more events per note."""
-    pursuit_only = _score(encode(audio, SR, "abs", EncodeOptions(texture=False, notes=False)))
-    with_notes = _score(encode(audio, SR, "abs", EncodeOptions(texture=False)))
+    pursuit_only = _score(encode(audio, SR, "abs", EncodeOptions(notes=False)))
+    with_notes = _score(encode(audio, SR, "abs", EncodeOptions()))
     assert with_notes.f1 > pursuit_only.f1  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 import torch
@@ -19,7 +19,7 @@ from eventcodec import controls
 from eventcodec.encode import EncodeOptions
 from eventcodec.encode.abs.budget import Budget, texture_bits, trim_to_bitrate
 from eventcodec.encode.abs.note_stage import note_events, window_notes
-from eventcodec.encode.abs.pursuit import pursue
+from eventcodec.encode.abs.pursuit import Found, pursue
 from eventcodec.encode.abs.settings import settings_for
 from eventcodec.encode.abs.spectra import N_BINS, PAD_FRAMES, frame_weights, power_spectrogram
 from eventcodec.encode.abs.stopping import StopRule
@@ -46,6 +46,7 @@ def encode_blocks(blocks: Iterable[np.ndarray], n_samples: int, options: EncodeO
     texture_parts: list[np.ndarray] = []
     mask_parts: list[np.ndarray] = []
     all_times: list[np.ndarray] = []
+    sounding: list[Found] = []
     all_vectors: list[np.ndarray] = []
     total = 0
     n_windows = max(1, math.ceil(max(n_samples - WINDOW_SAMPLES, 0) / HOP_SAMPLES) + 1)
@@ -66,7 +67,7 @@ def encode_blocks(blocks: Iterable[np.ndarray], n_samples: int, options: EncodeO
             notes = window_notes(win.audio, win.commit_samples, win.start == 0)
             initial = note_events(notes, base, weights, allowance)
         found = pursue(target, base, weights, commit_frames, allowance, settings, stop,
-                       file_start=win.start == 0, initial=initial)
+                       file_start=win.start == 0, initial=initial, sounding=sounding)
         times = np.array([win.start + 256 * ev.frame for ev in found], np.int64)
         vectors = np.stack([ev.vector for ev in found]) if found else np.zeros((0, 32), np.float32)
         keep = times < max(total, 1)
@@ -74,6 +75,10 @@ def encode_blocks(blocks: Iterable[np.ndarray], n_samples: int, options: EncodeO
         for ev, k in zip(found, keep, strict=True):
             if k:
                 _add(carry, ev.power, ev.frame - PAD_FRAMES)
+        # notes that may still sound in the next window, with frames re its start
+        sounding = [replace(ev, frame=ev.frame - HOP_FRAMES, end=ev.end - HOP_FRAMES)
+                    for ev in [*sounding, *(f for f, k in zip(found, keep, strict=True) if k and f.note)]
+                    if ev.end > HOP_FRAMES]
         budget.spend(win.commit_samples, times, vectors)
         if tracker is not None:
             tracker.add_input(win.start, win.audio[: win.n_valid])

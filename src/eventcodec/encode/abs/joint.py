@@ -77,7 +77,7 @@ def refit_gains(found: list[Found], base: np.ndarray, target: np.ndarray, weight
         if a < DROP_GAIN and not ev.note:
             continue
         v, applied = with_gain(ev.vector, max(float(a), DROP_GAIN) if ev.note else float(a))
-        out.append(Found(ev.frame, v, ev.power * applied, ev.note))
+        out.append(Found(ev.frame, v, ev.power * applied, ev.note, ev.end))
     return out
 
 

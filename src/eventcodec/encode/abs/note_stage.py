@@ -75,5 +75,5 @@ def note_events(notes: list[TrackedNote], base: np.ndarray, weights: np.ndarray,
         full = full * applied
         add_at(residual, full, frame - PAD_FRAMES, -1.0)
         np.maximum(residual, 0.0, out=residual)
-        out.append(Found(frame, vector, full, note=True))
+        out.append(Found(frame, vector, full, note=True, end=round(note.offset_s * SAMPLE_RATE / 256)))
     return sorted(out, key=lambda f: f.frame)

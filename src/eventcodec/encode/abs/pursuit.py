@@ -14,12 +14,12 @@ import numpy as np
 import torch
 
 from eventcodec.controls import INDEX, to_physical
-from eventcodec.encode.abs.candidates import REFERENCE_AMP_DB, propose
+from eventcodec.encode.abs.candidates import ONSET_LEAD, REFERENCE_AMP_DB, Proposal, propose
 from eventcodec.encode.abs.joint import refit_gains
 from eventcodec.encode.abs.proposals import pick_peak, target_onsets
 from eventcodec.encode.abs.refine import refine_winner
 from eventcodec.encode.abs.settings import AbsSettings
-from eventcodec.encode.abs.spectra import PAD_FRAMES
+from eventcodec.encode.abs.spectra import BIN_HZ, PAD_FRAMES
 from eventcodec.encode.abs.stopping import StopRule
 from eventcodec.encode.abs.surrogate import expected_power
 from eventcodec.types import SAMPLE_RATE
@@ -29,6 +29,7 @@ MIN_AMP_DB = -90.0
 MAX_AMP_DB = 0.0
 TABU_FRAMES = 2
 MAX_TRIES = 2
+STRUCK_WITH = 3  # frames: a pitched sound starting this close to a note is part of it
 NOTE_HARMONICS = 16  # pitched pursuit events on a sounding note's harmonics 2..this are not added
 SCORE_EXPONENT = 1.0  # candidates are compared on power**SCORE_EXPONENT (1: power, 0.5: magnitude)
 
@@ -49,6 +50,7 @@ class Found:
     vector: np.ndarray
     power: np.ndarray
     note: bool = False
+    end: int = 0  # a note's tracked end, window frame
 
 
 def event_frames(vector: np.ndarray, cap_frames: int) -> int:
@@ -145,7 +147,7 @@ def spectral_weights(target: np.ndarray, weights: np.ndarray, gamma: float, floo
 
 def pursue(target: np.ndarray, base: np.ndarray, weights: np.ndarray, commit_frames: int, max_events: int,
            settings: AbsSettings, stop: StopRule, file_start: bool = False,
-           initial: list[Found] | None = None) -> list[Found]:
+           initial: list[Found] | None = None, sounding: list[Found] | None = None) -> list[Found]:
     """Find up to `max_events` events starting before `commit_frames` that explain `base`.
 
     Args:
@@ -160,11 +162,13 @@ def pursue(target: np.ndarray, base: np.ndarray, weights: np.ndarray, commit_fra
             up to 4 frames earlier than an onset can be seen).
         initial: events already found (the window's notes, powers unweighted): they count toward
             `max_events`, their power is taken out first, and the joint re-fit includes them.
+        sounding: notes committed by earlier windows (frames re this window) that may still sound: with
+            `settings.notes_own_partials`, their partials are theirs too.
     """
     wbin = spectral_weights(target, weights, settings.whiten)[:, None]
-    init = [Found(ev.frame, ev.vector, ev.power * wbin, ev.note) for ev in initial or []]
+    init = [Found(ev.frame, ev.vector, ev.power * wbin, ev.note, ev.end) for ev in initial or []]
     found = _pursue(target * wbin, base * wbin, wbin, weights, commit_frames, max_events, settings, stop,
-                    file_start, init)
+                    file_start, init, sounding or [])
     for ev in found:
         ev.power = ev.power / wbin
     return found
@@ -172,7 +176,7 @@ def pursue(target: np.ndarray, base: np.ndarray, weights: np.ndarray, commit_fra
 
 def _pursue(target: np.ndarray, base: np.ndarray, wbin: np.ndarray, weights: np.ndarray, commit_frames: int,
             max_events: int, settings: AbsSettings, stop: StopRule, file_start: bool,
-            initial: list[Found]) -> list[Found]:
+            initial: list[Found], sounding: list[Found]) -> list[Found]:
     n_frames = base.shape[1]
     score_frames = int(settings.score_max_s * SAMPLE_RATE / 256) + PAD_FRAMES
     cap = n_frames + 512
@@ -188,7 +192,9 @@ def _pursue(target: np.ndarray, base: np.ndarray, wbin: np.ndarray, weights: np.
     for _round in range(max(1, settings.joint_rounds)):
         misses = 0
         steps = 0
-        while len(found) < max_events and misses < 6 and steps < 2 * max_events + 8:
+        skipped = 0
+        while len(found) < max_events and misses < 6 and steps - skipped < 2 * max_events + 8 and skipped < 4 * max(
+                max_events, 8):
             steps += 1
             if stop.window_done(residual, weights):
                 break
@@ -203,6 +209,15 @@ def _pursue(target: np.ndarray, base: np.ndarray, wbin: np.ndarray, weights: np.
             if tries[key] >= MAX_TRIES:  # the same spot keeps coming back: stop looking there
                 suppressed[cell] = True
             prop = propose(residual, onset, settings.n_candidates, peak_bin, file_start)
+            if settings.notes_own_partials and on_partial(sounding + found, picked, peak_bin, onset + ONSET_LEAD):
+                # the peak is a partial of a sounding note: the note owns it, and what its model misses
+                # there is the texture's to fill; only an unpitched sound (an attack, a drum) may be added
+                unpitched = to_physical(prop.vectors)[:, INDEX["tonal_mix"]] < 0.5
+                if not unpitched.any():
+                    suppressed[cell] = True
+                    skipped += 1
+                    continue
+                prop = Proposal(prop.vectors[unpitched], prop.onset_frames[unpitched], prop.pitched)
             with torch.no_grad():
                 models = expected_power(torch.from_numpy(prop.vectors), score_frames)[0].numpy() * wbin[None]
             first = prop.onset_frames - PAD_FRAMES
@@ -217,13 +232,14 @@ def _pursue(target: np.ndarray, base: np.ndarray, wbin: np.ndarray, weights: np.
                 continue
             frame = int(prop.onset_frames[b])
             vector = prop.vectors[b]
-            if settings.notes and NOTE_HARMONICS > 1:
-                on = find_note(found, frame, vector, harmonics=NOTE_HARMONICS)
-                if on is not None and to_physical(found[on].vector)[INDEX["f0_hz"]] * 1.5 < to_physical(vector)[
-                        INDEX["f0_hz"]]:
-                    # a partial of a tracked note: the note owns it (what its model misses is the texture's)
+            if settings.notes_own_partials:
+                notes = sounding + found
+                on = find_note(notes, frame, vector, harmonics=NOTE_HARMONICS)
+                if on is not None and find_note(notes, frame, vector) != on:
+                    # a partial (or sub-harmonic) of a sounding note: the note owns it, and what its model
+                    # misses there is the texture's to fill
                     suppressed[cell] = True
-                    misses += 1
+                    skipped += 1
                     continue
             if settings.refine_steps > 0:
                 mag = np.sqrt(crop(residual, frame - PAD_FRAMES, score_frames) / wbin)  # the unweighted spectrum
@@ -266,28 +282,51 @@ def find_twin(found: list[Found], frame: int, vector: np.ndarray, tol: float = 0
     return None
 
 
+def on_partial(notes: list[Found], frame: int, peak_bin: int, onset_frame: int, harmonics: int = NOTE_HARMONICS
+               ) -> bool:
+    """True when bin `peak_bin` (n_fft 2048) at spectrogram frame `frame` lies on a partial k <= `harmonics` of a sounding note
+    (within 50 cents or one bin), or the sound starts with a note (event frame `onset_frame` within STRUCK_WITH
+    frames of the note's: an inharmonic partial or the body of its attack)."""
+    f_hz = peak_bin * BIN_HZ
+    frame += ONSET_LEAD  # a spectrogram frame -> the event frame of a sound that peaks there
+    for ev in notes:
+        if not ev.note:
+            continue
+        if abs(onset_frame - ev.frame) <= STRUCK_WITH:
+            return True
+        if not ev.frame - 4 <= frame < max(ev.end, ev.frame + 8):
+            continue
+        f0 = to_physical(ev.vector)[INDEX["f0_hz"]]
+        k = max(1, round(f_hz / f0))
+        if k <= harmonics and (abs(1200 * np.log2(max(f_hz, 1.0) / (k * f0))) <= 50 or abs(f_hz - k * f0) <= BIN_HZ):
+            return True
+    return False
+
+
 def find_note(found: list[Found], frame: int, vector: np.ndarray, cents: float = 50.0, harmonics: int = 1
               ) -> int | None:
-    """Index of a note sounding at `frame` whose k-th harmonic (k <= `harmonics`) is the pitch of a pitched
-    `vector` (within `cents`), or None."""
+    """Index of a note sounding at `frame` whose pitch times or divided by k (k <= `harmonics`) is the pitch of
+    a pitched `vector` (within `cents`), or None; a note on the same pitch comes first."""
     p = to_physical(vector)
     if p[INDEX["tonal_mix"]] < 0.5:
         return None
+    hits = []
     for i, ev in enumerate(found):
-        if not ev.note or not ev.frame - 4 <= frame < ev.frame + ev.power.shape[1] - PAD_FRAMES:
+        if not ev.note or not ev.frame - 4 <= frame < max(ev.end, ev.frame + 8):
             continue
         ratio = p[INDEX["f0_hz"]] / to_physical(ev.vector)[INDEX["f0_hz"]]
-        k = max(1, round(ratio))
-        if k <= harmonics and abs(1200 * np.log2(ratio / k)) <= cents:
-            return i
-    return None
+        r = ratio if ratio >= 1 else 1 / ratio
+        k = max(1, round(r))
+        if k <= harmonics and abs(1200 * np.log2(r / k)) <= cents:
+            hits.append((k, i))
+    return min(hits)[1] if hits else None
 
 
 def merge(ev: Found, extra_power: np.ndarray) -> Found:
     """`ev` made louder by the energy of `extra_power` (same shape): one event instead of two."""
     e_old, e_new = float(ev.power.sum()), float(extra_power.sum())
     vector, applied = with_gain(ev.vector, (e_old + e_new) / max(e_old, 1e-30))
-    return Found(ev.frame, vector, ev.power * applied, ev.note)
+    return Found(ev.frame, vector, ev.power * applied, ev.note, ev.end)
 
 
 def distinct_seeds(found: list[Found]) -> list[Found]:

@@ -38,6 +38,8 @@ class AbsSettings:
             explain than power they leave out (1: the same); a textured encode sets TEXTURED_OVERSHOOT_WEIGHT.
         notes: run the note stage first (one event per tracked note, `note_stage.py`); the pursuit then
             explains what the notes leave.
+        notes_own_partials: the pursuit adds no pitched event on a harmonic or sub-harmonic of a sounding note
+            (the texture fills what the note's model misses there); set for textured encodes.
     """
 
     max_events_per_s: float = 16.0
@@ -54,6 +56,7 @@ class AbsSettings:
     bitrate_max_events_per_s: float = 48.0
     overshoot_weight: float = 1.0
     notes: bool = True
+    notes_own_partials: bool = False
 
 
 # Measured on the development clips (docs/encoder_results.md): Adam refinement of the winner lowers the
@@ -98,7 +101,7 @@ def settings_for(options: EncodeOptions) -> AbsSettings:
         ceiling = options.events_per_second or max(s.max_events_per_s, s.bitrate_max_events_per_s)
         s = replace(s, bitrate_kbps=float(options.bitrate_kbps), max_events_per_s=min(ceiling, guess * 1.5))
     if options.texture:
-        s = replace(s, overshoot_weight=TEXTURED_OVERSHOOT_WEIGHT)
+        s = replace(s, overshoot_weight=TEXTURED_OVERSHOOT_WEIGHT, notes_own_partials=True)
     if not options.notes:
         s = replace(s, notes=False)
     return s
