@@ -285,8 +285,8 @@ def find_twin(found: list[Found], frame: int, vector: np.ndarray, tol: float = 0
 def on_partial(notes: list[Found], frame: int, peak_bin: int, onset_frame: int, harmonics: int = NOTE_HARMONICS
                ) -> bool:
     """True when bin `peak_bin` (n_fft 2048) at spectrogram frame `frame` lies on a partial k <= `harmonics` of a
-    sounding note (within 50 cents or one bin), or the sound starts with a note (event frame `onset_frame` within STRUCK_WITH
-    frames of the note's: an inharmonic partial or the body of its attack)."""
+    sounding note (within 50 cents or one bin), or the sound starts with a note (event frame `onset_frame`
+    within STRUCK_WITH frames of the note's: an inharmonic partial or the body of its attack)."""
     f_hz = peak_bin * BIN_HZ
     frame += ONSET_LEAD  # a spectrogram frame -> the event frame of a sound that peaks there
     for ev in notes:
