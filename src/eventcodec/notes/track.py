@@ -23,6 +23,8 @@ FRAME_REL_DB = -26.0  # re the loudest pitch of the same frame
 RELEASE_DB = 30.0  # a note ends this far below its own peak
 MIN_NOTE_FRAMES = 12  # ~0.14 s: shorter activations are attack transients, not notes
 GHOST_HARMONICS = (2, 3, 4)
+GHOST_FRAMES = 6
+STILL_RISING_FRAMES = 24  # ~0.28 s
 GHOST_DB = -12.0  # a note on a louder note's harmonic must reach this re that note to be kept
 SUSTAIN_FRAMES = 8  # a note's level: its mean activation over the frames after the rise
 REATTACK_DB = 12.0  # a pitch within this of its new level before the rise is a re-attack (needs a broadband onset)
@@ -32,7 +34,7 @@ PRUNE_ROUNDS = 2
 MIN_SHARE = 0.08  # a note must explain this share of the magnitude of its first frames
 PEAK_DB = 6.0  # a harmonic stands out when its bin is this far above the median of the 17 around it
 MIN_PEAKS = 2  # a note needs this many of its first 4 harmonics to stand out
-START_DB = -20.0  # a note starts where its activation first reaches this re its level
+START_DB = -30.0  # a note starts where its activation first reaches this re its level
 ONSET_OFFSET_SAMPLES = 2900  # start frame t (window [256 t, 256 t + 4096)) -> onset sample 256 t + this
 
 
@@ -123,6 +125,8 @@ def segment(H: np.ndarray, onset_ok: np.ndarray, ref: float | None = None) -> li
         lst = by_pitch.setdefault(p, [])
         if lst and t - lst[-1][0] < MIN_NOTE_FRAMES:
             continue
+        if lst and t - lst[-1][0] < STILL_RISING_FRAMES and A[p, lst[-1][0] : t].min() >= 0.9 * A[p, lst[-1][0]]:
+            continue  # the activation never fell since the last onset: a slow attack, not a new note
         lst.append((t, level))
     for p, lst in by_pitch.items():
         for i, (t, level) in enumerate(lst):
@@ -167,7 +171,7 @@ def drop_ghosts(notes: list[tuple[int, int, int, float]]) -> list[tuple[int, int
     keep = []
     for n in notes:
         p, t, _, peak = n
-        ghost = any(q + semis[h] == p and abs(u - t) <= 2 and peak < qpk * 10 ** (GHOST_DB / 20)
+        ghost = any(q + semis[h] == p and abs(u - t) <= GHOST_FRAMES and peak < qpk * 10 ** (GHOST_DB / 20)
                     for (q, u, _, qpk) in notes for h in GHOST_HARMONICS)
         if not ghost:
             keep.append(n)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from eventcodec.controls import INDEX
+from eventcodec.controls import CONTROLS, INDEX
 from eventcodec.encode.abs.candidates import tonal
 from eventcodec.encode.abs.proposals import estimate_envelope, harmonic_bins, partial_shape
 from eventcodec.encode.abs.pursuit import Found, add_at, event_frames, score, with_gain
@@ -23,6 +23,7 @@ from eventcodec.notes.track import TrackedNote, track_notes
 from eventcodec.types import SAMPLE_RATE
 
 SHIFT = INDEX["shift_samples"]
+HOLD = INDEX["hold_s"]
 SCORE_S = 1.0
 MIN_NOTE_DB = -60.0  # a note fitted below this level (re full scale) is not kept
 
@@ -43,7 +44,11 @@ def note_vector(note: TrackedNote, residual: np.ndarray, frame: int) -> list[np.
     out = []
     for sustained in (False, True):
         for k in (0.4, 1.0, 2.5):
-            out.append(tonal(note.f0_hz, bright, slope, n_part, env.decay_s * k, hold_s, sustained))
+            v = tonal(note.f0_hz, bright, slope, n_part, env.decay_s * k, hold_s, sustained)
+            # the gate is the note's length for struck notes too (their excitation has decayed long before it
+            # closes, so the sound is the same): the event then says when the note ends (plots, MIDI, offsets)
+            v[HOLD] = CONTROLS[HOLD].to_unit(hold_s)
+            out.append(v)
     return out
 
 
