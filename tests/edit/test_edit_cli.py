@@ -102,3 +102,17 @@ def test_plot_writes_png_and_svg(evc, tmp_path):
     assert main(["plot", "map", str(evc), str(evc), "-o", str(tmp_path / "m.png"), "--quiet"]) == 0
     assert (tmp_path / "m.png").read_bytes()[:4] == b"\x89PNG"
     assert main(["plot", "stages", str(evc), "0", "-o", str(tmp_path / "s.gif")]) == 2
+
+
+def test_edit_texture_follows_unless_told_to_stay(evc, tmp_path, mixed):
+    from eventcodec.texture.grid import N_BANDS, Texture, n_frames_for
+
+    textured = tmp_path / "tex.evc"
+    codes = np.full((n_frames_for(mixed.n_samples), N_BANDS), 8, np.uint8)  # -54 dB: a texture under every event
+    textured.write_bytes(mixed.replace(texture=Texture(codes)).to_bytes())
+    follows, stays = tmp_path / "follows.evc", tmp_path / "stays.evc"
+    assert main(["edit", str(textured), str(follows), "--delete", "f0_hz < 1000", "--quiet"]) == 0
+    assert main(["edit", str(textured), str(stays), "--delete", "f0_hz < 1000", "--texture-stays", "--quiet"]) == 0
+    assert np.array_equal(_read(stays).texture.codes, codes)
+    after = _read(follows).texture.codes
+    assert after.sum() < codes.sum() and after.max() <= codes.max()  # the deleted events took their texture

@@ -142,6 +142,11 @@ def _replace_with_neighbour(events: EventSet, index: int, pool: Sequence[str]) -
                                note=f"by {n.source}#{n.event_index} (d={n.distance:.3f})")
 
 
+# edits of events in place (not of the time line): the texture beside the edited events follows them
+TEXTURE_FOLLOWS = frozenset({"keep", "delete", "keep_index", "delete_index", "shift", "move", "gain", "transpose",
+                             "room", "wet", "set", "replace"})
+
+
 def run_edit(args: argparse.Namespace) -> int:
     events = read_events(args.input)
     ops = getattr(args, "ops", None) or []
@@ -149,8 +154,18 @@ def run_edit(args: argparse.Namespace) -> int:
         raise EventCodecError("no edit given (see eventcodec edit --help)")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        power = None  # the current events' band power on the texture grid, once measured
         for op, value in ops:
-            events = apply_op(events, op, value, args.where, args.pool)
+            edited = apply_op(events, op, value, args.where, args.pool)
+            if args.texture_stays or op not in TEXTURE_FOLLOWS or edited.texture is None or (
+                    edited.n_samples != events.n_samples or edited.space != "controls"):
+                events, power = edited, None
+                continue
+            from eventcodec.texture.follow import event_band_power, follow
+
+            power = event_band_power(events) if power is None else power
+            after = event_band_power(edited)
+            events, power = edited.replace(texture=follow(edited.texture, power, after)), after
     _print_warnings(caught)
     inputs = [args.input, *args.pool, *(v.rpartition("@")[0] or v for o, v in ops if o == "mix")]
     write_events(events, args.output, inputs)
@@ -265,6 +280,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--where", metavar="EXPR", help="restrict --shift/--gain/--transpose/--room/--wet/--set to "
                    "events matching EXPR")
     p.add_argument("--pool", nargs="+", default=[], metavar="EVC", help="more files for --replace-with-neighbour")
+    p.add_argument("--texture-stays", action="store_true",
+                   help="leave the noise texture as encoded (by default the texture beside edited events follows "
+                   "them: deleting the bass takes the texture's bass too)")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=run_edit, ops=[])
 
