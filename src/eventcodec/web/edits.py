@@ -30,7 +30,8 @@ def new_positions(old_times: np.ndarray, new_times: np.ndarray) -> np.ndarray:
 
 
 def apply_edit(events: EventSet, req: EditRequest) -> tuple[EventSet, list[int]]:
-    """The edited set and the new indices of the events the edit touched.
+    """The edited set, its texture following the edited events (`texture.follow`), and the new indices of the
+    events the edit touched.
 
     Raises:
         EventCodecError: an index out of range, a time before 0, an unknown control.
@@ -41,6 +42,14 @@ def apply_edit(events: EventSet, req: EditRequest) -> tuple[EventSet, list[int]]
         raise EventCodecError(f"event index out of range (the set has {n} events)")
     if not idx and req.op != "delete":
         raise EventCodecError("select at least one event first")
+    from eventcodec.texture.follow import follow_edit
+
+    out, touched = _apply(events, req, idx)
+    return follow_edit(events, out), touched
+
+
+def _apply(events: EventSet, req: EditRequest, idx: list[int]) -> tuple[EventSet, list[int]]:
+    n = len(events)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", edit.ClipWarning)  # clipping to a bound is the expected outcome here
         if req.op == "delete":
