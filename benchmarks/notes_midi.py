@@ -33,12 +33,14 @@ def truth(p: Piece) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return on, off, f0
 
 
-def run_codec(audio: np.ndarray, kbps: float | None, quality: str, texture: bool) -> tuple[np.ndarray, ...]:
+def run_codec(audio: np.ndarray, kbps: float | None, quality: str, texture: bool, notes: bool = True
+              ) -> tuple[np.ndarray, ...]:
     from eventcodec.codec import encode
     from eventcodec.encode import EncodeOptions
     from eventcodec.types import EventSet
 
-    ev = encode(audio, SR, "abs", EncodeOptions(quality=quality, bitrate_kbps=kbps, texture=texture))  # type: ignore[arg-type]
+    ev = encode(audio, SR, "abs", EncodeOptions(quality=quality, bitrate_kbps=kbps, texture=texture,
+                                                                  notes=notes))  # type: ignore[arg-type]
     ev = EventSet.from_bytes(ev.to_bytes())
     return event_notes(ev.times, ev.vectors, SR)
 
@@ -58,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kbps", type=float, default=None)
     ap.add_argument("--quality", default="default")
     ap.add_argument("--no-texture", action="store_true")
+    ap.add_argument("--no-notes", action="store_true", help="the encoder without its note stage (the pursuit alone)")
     ap.add_argument("--tracker-only", action="store_true", help="score the note tracker's notes, not the codec")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
@@ -72,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             audio = render_piece(p)
             t0 = time.process_time()
             est = run_tracker(audio) if args.tracker_only else run_codec(audio, args.kbps, args.quality,
-                                                                          not args.no_texture)
+                                                                          not args.no_texture, not args.no_notes)
             cpu = time.process_time() - t0
             s = note_scores(*truth(p), *est)
             scores.append(s)
@@ -83,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     mean = {k: float(np.nanmean([getattr(s, k) for s in scores])) for k in
             ("precision", "recall", "f1", "events_per_note", "pitch_cents", "offset_ok")}
     line = (f"| **mean of {len(scores)}** | | | {mean['precision']:.2f} | {mean['recall']:.2f} | "
-            f"**{mean['f1']:.2f}** | {mean['events_per_note']:.2f} | {mean['pitch_cents']:.1f} | {mean['offset_ok']:.2f} | |")
+            f"**{mean['f1']:.2f}** | {mean['events_per_note']:.2f} | {mean['pitch_cents']:.1f} | "
+            f"{mean['offset_ok']:.2f} | |")
     lines.append(line)
     print(line)
     print(f"load average {os.getloadavg()[0]:.2f}", file=sys.stderr)

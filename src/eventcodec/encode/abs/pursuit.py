@@ -29,6 +29,8 @@ MIN_AMP_DB = -90.0
 MAX_AMP_DB = 0.0
 TABU_FRAMES = 2
 MAX_TRIES = 2
+SOUNDING_BLOCKS = True  # while a note sounds, a pitched pursuit event must be short and struck (a drum)
+DRUM_DECAY_S = 0.3
 STRUCK_WITH = 3  # frames: a pitched sound starting this close to a note is part of it
 NOTE_HARMONICS = 16  # pitched pursuit events on a sounding note's harmonics 2..this are not added
 SCORE_EXPONENT = 1.0  # candidates are compared on power**SCORE_EXPONENT (1: power, 0.5: magnitude)
@@ -212,12 +214,17 @@ def _pursue(target: np.ndarray, base: np.ndarray, wbin: np.ndarray, weights: np.
             if settings.notes_own_partials and on_partial(sounding + found, picked, peak_bin, onset + ONSET_LEAD):
                 # the peak is a partial of a sounding note: the note owns it, and what its model misses
                 # there is the texture's to fill; only an unpitched sound (an attack, a drum) may be added
-                unpitched = to_physical(prop.vectors)[:, INDEX["tonal_mix"]] < 0.5
-                if not unpitched.any():
+                phys = to_physical(prop.vectors)
+                keep = phys[:, INDEX["tonal_mix"]] < 0.5
+                if SOUNDING_BLOCKS and not on_partial(sounding + found, picked, peak_bin, onset + ONSET_LEAD,
+                                                      harmonics=NOTE_HARMONICS, sounding_blocks=False):
+                    # a pitched sound while a note sounds, not on its partials: only a short struck one (a drum)
+                    keep |= (phys[:, INDEX["sustain_db"]] < -30) & (phys[:, INDEX["decay_s"]] <= DRUM_DECAY_S)
+                if not keep.any():
                     suppressed[cell] = True
                     skipped += 1
                     continue
-                prop = Proposal(prop.vectors[unpitched], prop.onset_frames[unpitched], prop.pitched)
+                prop = Proposal(prop.vectors[keep], prop.onset_frames[keep], prop.pitched)
             with torch.no_grad():
                 models = expected_power(torch.from_numpy(prop.vectors), score_frames)[0].numpy() * wbin[None]
             first = prop.onset_frames - PAD_FRAMES
@@ -282,11 +289,15 @@ def find_twin(found: list[Found], frame: int, vector: np.ndarray, tol: float = 0
     return None
 
 
-def on_partial(notes: list[Found], frame: int, peak_bin: int, onset_frame: int, harmonics: int = NOTE_HARMONICS
-               ) -> bool:
-    """True when bin `peak_bin` (n_fft 2048) at spectrogram frame `frame` lies on a partial k <= `harmonics` of a
+def on_partial(notes: list[Found], frame: int, peak_bin: int, onset_frame: int, harmonics: int = NOTE_HARMONICS,
+               sounding_blocks: bool = True) -> bool:
+    """True when the sound the pursuit picked belongs to a tracked note.
+
+    That is: bin `peak_bin` (n_fft 2048) at spectrogram frame `frame` lies on a partial k <= `harmonics` of a
     sounding note (within 50 cents or one bin), or the sound starts with a note (event frame `onset_frame`
-    within STRUCK_WITH frames of the note's: an inharmonic partial or the body of its attack)."""
+    within STRUCK_WITH frames of the note's: an inharmonic partial or the body of its attack), or (with
+    `sounding_blocks`) any note sounds there.
+    """
     f_hz = peak_bin * BIN_HZ
     frame += ONSET_LEAD  # a spectrogram frame -> the event frame of a sound that peaks there
     for ev in notes:
@@ -296,6 +307,8 @@ def on_partial(notes: list[Found], frame: int, peak_bin: int, onset_frame: int, 
             return True
         if not ev.frame - 4 <= frame < max(ev.end, ev.frame + 8):
             continue
+        if sounding_blocks and SOUNDING_BLOCKS:
+            return True
         f0 = to_physical(ev.vector)[INDEX["f0_hz"]]
         k = max(1, round(f_hz / f0))
         if k <= harmonics and (abs(1200 * np.log2(max(f_hz, 1.0) / (k * f0))) <= 50 or abs(f_hz - k * f0) <= BIN_HZ):
