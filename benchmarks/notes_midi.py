@@ -45,6 +45,26 @@ def run_codec(audio: np.ndarray, kbps: float | None, quality: str, texture: bool
     return event_notes(ev.times, ev.vectors, SR)
 
 
+def round_trip(audio: np.ndarray) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """Encode, export MIDI, render it with fluidsynth, encode that: (notes of the exported MIDI, events)."""
+    import tempfile
+
+    from eventcodec.bench.midi_pieces import read_midi_notes, render_midi
+    from eventcodec.codec import encode
+    from eventcodec.encode import EncodeOptions
+    from eventcodec.export.midi import write_midi
+
+    with tempfile.TemporaryDirectory() as tmp:
+        mid = Path(tmp, "song.mid")
+        write_midi(encode(audio, SR, "abs", EncodeOptions()), mid)
+        notes = read_midi_notes(mid)
+        again = render_midi(mid)
+    ref = (np.array([n.onset_s for n in notes]), np.array([n.offset_s for n in notes]),
+           np.array([np.nan if n.is_drum else n.f0_hz for n in notes]))
+    ev = encode(again, SR, "abs", EncodeOptions())
+    return ref, event_notes(ev.times, ev.vectors, SR)
+
+
 def run_tracker(audio: np.ndarray) -> tuple[np.ndarray, ...]:
     from eventcodec.notes.track import track_notes
 
@@ -61,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quality", default="default")
     ap.add_argument("--no-texture", action="store_true")
     ap.add_argument("--no-notes", action="store_true", help="the encoder without its note stage (the pursuit alone)")
+    ap.add_argument("--round-trip", action="store_true",
+                    help="encode, export MIDI, render it with fluidsynth, encode again: F1 against the exported MIDI")
     ap.add_argument("--tracker-only", action="store_true", help="score the note tracker's notes, not the codec")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
@@ -74,10 +96,15 @@ def main(argv: list[str] | None = None) -> int:
             p = piece(fam, seed)
             audio = render_piece(p)
             t0 = time.process_time()
-            est = run_tracker(audio) if args.tracker_only else run_codec(audio, args.kbps, args.quality,
-                                                                          not args.no_texture, not args.no_notes)
+            ref = truth(p)
+            if args.round_trip:
+                ref, est = round_trip(audio)
+            elif args.tracker_only:
+                est = run_tracker(audio)
+            else:
+                est = run_codec(audio, args.kbps, args.quality, not args.no_texture, not args.no_notes)
             cpu = time.process_time() - t0
-            s = note_scores(*truth(p), *est)
+            s = note_scores(*ref, *est)
             scores.append(s)
             line = (f"| {p.name} | {s.n_notes} | {s.n_events} | {s.precision:.2f} | {s.recall:.2f} | {s.f1:.2f} | "
                     f"{s.events_per_note:.2f} | {s.pitch_cents:.1f} | {s.offset_ok:.2f} | {cpu:.1f} |")

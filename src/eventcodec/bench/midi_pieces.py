@@ -133,3 +133,24 @@ def render_piece(p: Piece, sample_rate: int = 22050) -> np.ndarray:
         audio = render_midi(midi, sample_rate)
     n = int((PIECE_S + 1.0) * sample_rate)
     return np.pad(audio, (0, max(0, n - len(audio))))[:n]
+
+
+def read_midi_notes(path: Path) -> list[Note]:
+    """The notes of a MIDI file (any tempo map; channel 10 is drums), sorted by onset."""
+    import mido
+
+    notes: list[Note] = []
+    pending: dict[tuple[int, int], tuple[float, int]] = {}
+    t = 0.0
+    for msg in mido.MidiFile(str(path)):  # iterating a MidiFile yields messages with times in seconds
+        t += msg.time
+        if msg.type not in ("note_on", "note_off"):
+            continue
+        key = (msg.channel, msg.note)
+        if key in pending:  # a note-off, or the same note struck again
+            on, vel = pending.pop(key)
+            notes.append(Note(on, t, msg.note, vel, is_drum=msg.channel == 9))
+        if msg.type == "note_on" and msg.velocity > 0:
+            pending[key] = (t, msg.velocity)
+    notes += [Note(on, t, n, vel, is_drum=ch == 9) for (ch, n), (on, vel) in pending.items()]
+    return sorted(notes, key=lambda n: (n.onset_s, n.pitch))
