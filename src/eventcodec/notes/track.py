@@ -32,6 +32,8 @@ NEIGHBOUR_DB = -15.0  # an onset 1-2 semitones from a louder one must reach this
 REFIT_NEIGHBOUR_DB = -10.0  # the same after the confined re-fit (leakage then has little left)
 PRUNE_ROUNDS = 2
 MIN_SHARE = 0.08  # a note must explain this share of the magnitude of its first frames
+CHORD_SHARE = 0.5  # ... or this part of it, when it is within CHORD_DB of the loudest note struck with it
+CHORD_DB = -8.0
 PEAK_DB = 6.0  # a harmonic stands out when its bin is this far above the median of the 17 around it
 MIN_PEAKS = 2  # a note needs this many of its first 4 harmonics to stand out
 START_DB = -30.0  # a note starts where its activation first reaches this re its level
@@ -190,12 +192,16 @@ def prune(notes: list[tuple[int, int, int, float]], V: np.ndarray, sample_rate: 
         mask[p, max(t - 2, 0) : end] = True
     H = refit(V, mask, sample_rate)  # unit-sum templates: a pitch's activation is the magnitude it explains
     total = V.sum(axis=0)
-    keep = []
+    rows = []
     for p, t, end, _ in notes:
         a, b = t, min(t + SUSTAIN_FRAMES + 4, end)
-        share = float(H[p, a:b].sum()) / max(float(total[a:b].sum()), 1e-12)
-        if share >= MIN_SHARE:
-            keep.append((p, t, end, float(H[p, a:b].mean())))
+        rows.append((float(H[p, a:b].sum()) / max(float(total[a:b].sum()), 1e-12), float(H[p, a:b].mean())))
+    keep = []
+    for (p, t, end, _), (share, level) in zip(notes, rows, strict=True):
+        # a chord member may hold a small share of a dense frame yet be as loud as the notes struck with it
+        chord = max(lv for (_, u, _, _), (_, lv) in zip(notes, rows, strict=True) if abs(u - t) <= 3)
+        if share >= MIN_SHARE or (share >= MIN_SHARE * CHORD_SHARE and level >= chord * 10 ** (CHORD_DB / 20)):
+            keep.append((p, t, end, level))
     return drop_neighbours([(p, t, lvl) for p, t, _, lvl in keep], REFIT_NEIGHBOUR_DB, 4, keep)
 
 
