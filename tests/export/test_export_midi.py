@@ -57,3 +57,20 @@ def test_midi_reimports_with_note_count_onsets_and_drums(tmp_path):
             sounding.discard((msg.channel, msg.note))
     assert not sounding
     assert abs(mid.length - 1.5) < 0.01  # last pitched note: 0.5 s + 1 s
+
+
+def test_a_held_note_lasts_its_gate_and_a_struck_event_its_ring():
+    from eventcodec.edit.durations import audible_durations_s
+    from eventcodec.export.midi import note_lengths_s
+
+    phys = np.tile(controls.to_physical(controls.default_unit_vector()), (2, 1))
+    for i, hold in enumerate((0.6, 0.02)):  # a note of the note stage (gate 0.6 s), a struck pursuit event
+        phys[i, controls.index_of("hold_s")] = hold
+        phys[i, controls.index_of("sustain_db")] = -60.0
+        phys[i, controls.index_of("decay_s")] = 4.0  # rings far past its gate
+        phys[i, controls.index_of("tonal_mix")] = 1.0
+    es = EventSet(np.array([0, 22050]), controls.to_unit(phys), n_samples=8 * 22050)
+    lengths, audible = note_lengths_s(es), audible_durations_s(es, include_room=False)
+    attack = phys[0, controls.index_of("attack_s")]
+    assert abs(lengths[0] - (attack + 0.6)) < 0.01 and audible[0] > 1.0
+    assert lengths[1] == audible[1]

@@ -2,8 +2,9 @@
 
 Rule (see `edit.pitched` for "pitched"):
 - pitched events -> channel 1 (program 0), note = nearest MIDI note of `f0_hz`, length = the
-  event's dry audible duration (to -60 dB, room tail excluded; at least `MIN_NOTE_S`); a note
-  that is re-struck while still sounding is ended at the new onset;
+  event's gate (attack + hold) when it holds a note (`hold_s` >= `GATE_MIN_S`, as every event of the
+  note stage does), else its dry audible duration (to -60 dB, room tail excluded), at least `MIN_NOTE_S`
+  and never past the audible end; a note that is re-struck while still sounding is ended at the new onset;
 - unpitched events -> channel 10 (General MIDI drums), 1/32-second hits: kick (36) when their
   centre frequency is below 150 Hz, snare (38) below 2 kHz, closed hi-hat (42) above. The centre
   is `f0_hz` when `tonal_mix >= 0.5`, else the geometric mean of the noise band edges;
@@ -30,6 +31,7 @@ TICKS_PER_S = TICKS_PER_BEAT * 1_000_000 / TEMPO_US_PER_BEAT
 NOTE_CHANNEL = 0
 DRUM_CHANNEL = 9
 MIN_NOTE_S = 0.05
+GATE_MIN_S = 0.1
 DRUM_HIT_S = 1 / 32
 KICK, SNARE, HAT = 36, 38, 42
 
@@ -49,6 +51,18 @@ def drum_notes(events: EventSet) -> np.ndarray:
     noise_centre = np.sqrt(col("noise_lowpass_hz") * col("noise_highpass_hz"))
     centre = np.where(col("tonal_mix") >= 0.5, col("f0_hz"), noise_centre)
     return np.where(centre < 150, KICK, np.where(centre < 2000, SNARE, HAT)).astype(np.int64)
+
+
+def note_lengths_s(events: EventSet) -> np.ndarray:
+    """Seconds (n_events,) each event lasts as a MIDI note: its gate (attack + hold) when it holds a note
+    (hold_s >= GATE_MIN_S: the note stage gives every note its length), else its dry audible duration."""
+    from eventcodec.edit.durations import audible_durations_s
+
+    p = controls.to_physical(events.vectors)
+    gate = p[:, controls.index_of("attack_s")] + p[:, controls.index_of("hold_s")]
+    audible = audible_durations_s(events, include_room=False)
+    out: np.ndarray = np.where(p[:, controls.index_of("hold_s")] >= GATE_MIN_S, np.minimum(gate, audible), audible)
+    return out
 
 
 def note_events(events: EventSet, durations_s: np.ndarray) -> list[tuple[int, str, int, int, int]]:
@@ -92,9 +106,7 @@ def to_midi(events: EventSet, durations_s: Sequence[float] | np.ndarray | None =
     if events.space != "controls":
         raise EventCodecError("MIDI export needs an event set in the controls space (this one is latent)")
     if durations_s is None:
-        from eventcodec.edit.durations import audible_durations_s
-
-        durations_s = audible_durations_s(events, include_room=False)
+        durations_s = note_lengths_s(events)
     mid = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
     meta = mido.MidiTrack()
     meta.append(mido.MetaMessage("set_tempo", tempo=TEMPO_US_PER_BEAT, time=0))
