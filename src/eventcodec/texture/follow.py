@@ -2,8 +2,8 @@
 
 The texture holds what the events missed, so much of it belongs to them: the encoder under-fits a note's
 level and the texture makes up the rest around it. In each texture frame and band, the share of the
-texture power T that belongs to event power E is s = min(1, E / (CLAIM * T)): events within 20 dB below
-the texture (CLAIM = 0.01) own all of it, fainter ones a proportional part. E is the band's strongest event
+texture power T that belongs to event power E is s = min(1, E / (CLAIM * T)): events within 25 dB below
+the texture (CLAIM = 0.003) own all of it, fainter ones a proportional part. E is the band's strongest event
 power within NEAR_FRAMES frames (the texture of a sound outlasts its event's modelled decay). When an edit
 changes the events' power there from E to E', their share scales with them:
 
@@ -31,7 +31,7 @@ from eventcodec.texture.grid import (
 from eventcodec.types import EventSet
 
 MAX_RATIO = 4.0  # an edit may raise the texture beside an event by at most 6 dB
-CLAIM = 0.01  # events this far below the texture (-20 dB) own all of it
+CLAIM = 0.003  # events this far below the texture (-25 dB) own all of it
 NEAR_FRAMES = 4  # +-0.37 s: the strongest event power in a band this close in time claims a texture cell
 
 
