@@ -66,3 +66,14 @@ def test_matching_is_one_to_one_and_precision_counts_every_event() -> None:
     assert s.recall == 1.0 and s.precision == 0.5 and s.events_per_note == 2.0
     off_pitch = note_scores(on[:1], on[:1] + 0.3, f0[:1], ev_on[2:3], ev_on[2:3] + 0.3, ev_f0[2:3])
     assert off_pitch.n_matched == 0  # an octave off is not the note
+
+
+def test_a_pure_tone_is_a_note_and_short_input_is_no_error() -> None:
+    t = np.arange(SR) / SR
+    sine = np.pad(0.3 * np.sin(2 * np.pi * 440.0 * t), (4000, 4000)).astype(np.float32)
+    found = track_notes(sine, SR)
+    assert len(found) == 1 and abs(1200 * np.log2(found[0].f0_hz / 440.0)) < 5
+    assert abs(found[0].onset_s - 4000 / SR) < 0.05
+    assert track_notes(sine[4000:4001], SR) == [] and track_notes(sine[4000:4100], SR) == []  # under a hop
+    shorter_than_a_frame = track_notes(sine[4000:8095], SR)  # padded to one whole analysis frame
+    assert all(abs(1200 * np.log2(n.f0_hz / 440.0)) < 50 for n in shorter_than_a_frame)

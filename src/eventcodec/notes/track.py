@@ -208,7 +208,8 @@ def prune(notes: list[tuple[int, int, int, float]], V: np.ndarray, sample_rate: 
 def refine_f0(mag: np.ndarray, midi: int, t0: int, t1: int, sample_rate: int, max_cents: float = 50.0
               ) -> tuple[float, int]:
     """(f0, peaks): f0 of a note from the parabolic sub-bin peaks of its first 8 harmonics over frames
-    [t0, t1), and how many of its first 4 harmonics stand out (PEAK_DB over their surroundings)."""
+    [t0, t1), and how many of its first 4 harmonics stand out (PEAK_DB over their surroundings); a
+    fundamental that stands out counts MIN_PEAKS (a pure tone is a note)."""
     spec = mag[:, t0 : max(t1, t0 + 1)].mean(axis=1)
     f_nom = float(midi_hz(midi))
     bin_hz = sample_rate / N_FFT
@@ -230,7 +231,9 @@ def refine_f0(mag: np.ndarray, midi: int, t0: int, t1: int, sample_rate: int, ma
         if abs(1200 * np.log2(f_k / (k * f_nom))) > max_cents:
             continue
         around = np.median(log_s[max(i - 8, 0) : i + 9])
-        peaks += int(k <= 4 and (b - around) * 20 / np.log(10) >= PEAK_DB)
+        stands_out = k <= 4 and (b - around) * 20 / np.log(10) >= PEAK_DB
+        # a pure tone has one partial: its own fundamental standing out counts as a comb
+        peaks += int(stands_out) * (MIN_PEAKS if k == 1 else 1)
         w = float(spec[i])
         num += w * k * f_k
         den += w * k * k
@@ -239,7 +242,10 @@ def refine_f0(mag: np.ndarray, midi: int, t0: int, t1: int, sample_rate: int, ma
 
 def track_notes(audio: np.ndarray, sample_rate: int, ref: float | None = None) -> list[TrackedNote]:
     """Notes of mono `audio`, sorted by onset. `ref` fixes the activation level that ACTIVE_DB is relative to."""
-    mag = magnitude(audio)
+    audio = np.asarray(audio, np.float32).reshape(-1)
+    if len(audio) < HOP or not np.any(audio):
+        return []
+    mag = magnitude(np.pad(audio, (0, max(0, N_FFT - len(audio)))))  # short input: one whole frame at least
     H, V = activations(mag, sample_rate)
     notes = segment(H, broadband_onsets(mag), ref)
     for _ in range(PRUNE_ROUNDS):
