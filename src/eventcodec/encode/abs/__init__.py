@@ -64,8 +64,8 @@ def encode_blocks(blocks: Iterable[np.ndarray], n_samples: int, options: EncodeO
         allowance = budget.allowance(win.commit_samples)
         initial = []
         if settings.notes:
-            notes = window_notes(win.audio, win.commit_samples, win.start == 0)
-            initial = note_events(notes, base, weights, allowance)
+            notes, hits = window_notes(win.audio, win.commit_samples, win.start == 0)
+            initial = note_events(notes, base, weights, allowance, hits)
         found = pursue(target, base, weights, commit_frames, allowance, settings, stop,
                        file_start=win.start == 0, initial=initial, sounding=sounding)
         times = np.array([win.start + 256 * ev.frame for ev in found], np.int64)
