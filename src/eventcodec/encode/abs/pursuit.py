@@ -16,10 +16,11 @@ import torch
 from eventcodec.controls import INDEX, to_physical
 from eventcodec.encode.abs.candidates import ONSET_LEAD, REFERENCE_AMP_DB, Proposal, propose
 from eventcodec.encode.abs.joint import refit_gains
+from eventcodec.encode.abs.ownership import NOTE_HARMONICS, find_note, not_the_notes
 from eventcodec.encode.abs.proposals import pick_peak, target_onsets
 from eventcodec.encode.abs.refine import refine_winner
 from eventcodec.encode.abs.settings import AbsSettings
-from eventcodec.encode.abs.spectra import BIN_HZ, PAD_FRAMES
+from eventcodec.encode.abs.spectra import PAD_FRAMES
 from eventcodec.encode.abs.stopping import StopRule
 from eventcodec.encode.abs.surrogate import expected_power
 from eventcodec.types import SAMPLE_RATE
@@ -29,10 +30,6 @@ MIN_AMP_DB = -90.0
 MAX_AMP_DB = 0.0
 TABU_FRAMES = 2
 MAX_TRIES = 2
-SOUNDING_BLOCKS = True  # while a note sounds, a pitched pursuit event must be short and struck (a drum)
-DRUM_DECAY_S = 0.3
-STRUCK_WITH = 3  # frames: a pitched sound starting this close to a note is part of it
-NOTE_HARMONICS = 16  # pitched pursuit events on a sounding note's harmonics 2..this are not added
 SCORE_EXPONENT = 1.0  # candidates are compared on power**SCORE_EXPONENT (1: power, 0.5: magnitude)
 
 
@@ -211,15 +208,8 @@ def _pursue(target: np.ndarray, base: np.ndarray, wbin: np.ndarray, weights: np.
             if tries[key] >= MAX_TRIES:  # the same spot keeps coming back: stop looking there
                 suppressed[cell] = True
             prop = propose(residual, onset, settings.n_candidates, peak_bin, file_start)
-            if settings.notes_own_partials and on_partial(sounding + found, picked, peak_bin, onset + ONSET_LEAD):
-                # the peak is a partial of a sounding note: the note owns it, and what its model misses
-                # there is the texture's to fill; only an unpitched sound (an attack, a drum) may be added
-                phys = to_physical(prop.vectors)
-                keep = phys[:, INDEX["tonal_mix"]] < 0.5
-                if SOUNDING_BLOCKS and not on_partial(sounding + found, picked, peak_bin, onset + ONSET_LEAD,
-                                                      harmonics=NOTE_HARMONICS, sounding_blocks=False):
-                    # a pitched sound while a note sounds, not on its partials: only a short struck one (a drum)
-                    keep |= (phys[:, INDEX["sustain_db"]] < -30) & (phys[:, INDEX["decay_s"]] <= DRUM_DECAY_S)
+            if settings.notes_own_partials:
+                keep = not_the_notes(prop.vectors, sounding + found, picked, peak_bin, onset + ONSET_LEAD)
                 if not keep.any():
                     suppressed[cell] = True
                     skipped += 1
@@ -287,52 +277,6 @@ def find_twin(found: list[Found], frame: int, vector: np.ndarray, tol: float = 0
         if ev.frame == frame and float(np.abs(ev.vector - vector)[mask].max()) < tol:
             return i
     return None
-
-
-def on_partial(notes: list[Found], frame: int, peak_bin: int, onset_frame: int, harmonics: int = NOTE_HARMONICS,
-               sounding_blocks: bool = True) -> bool:
-    """True when the sound the pursuit picked belongs to a tracked note.
-
-    That is: bin `peak_bin` (n_fft 2048) at spectrogram frame `frame` lies on a partial k <= `harmonics` of a
-    sounding note (within 50 cents or one bin), or the sound starts with a note (event frame `onset_frame`
-    within STRUCK_WITH frames of the note's: an inharmonic partial or the body of its attack), or (with
-    `sounding_blocks`) any note sounds there.
-    """
-    f_hz = peak_bin * BIN_HZ
-    frame += ONSET_LEAD  # a spectrogram frame -> the event frame of a sound that peaks there
-    for ev in notes:
-        if not ev.note:
-            continue
-        if abs(onset_frame - ev.frame) <= STRUCK_WITH:
-            return True
-        if not ev.frame - 4 <= frame < max(ev.end, ev.frame + 8):
-            continue
-        if sounding_blocks and SOUNDING_BLOCKS:
-            return True
-        f0 = to_physical(ev.vector)[INDEX["f0_hz"]]
-        k = max(1, round(f_hz / f0))
-        if k <= harmonics and (abs(1200 * np.log2(max(f_hz, 1.0) / (k * f0))) <= 50 or abs(f_hz - k * f0) <= BIN_HZ):
-            return True
-    return False
-
-
-def find_note(found: list[Found], frame: int, vector: np.ndarray, cents: float = 50.0, harmonics: int = 1
-              ) -> int | None:
-    """Index of a note sounding at `frame` whose pitch times or divided by k (k <= `harmonics`) is the pitch of
-    a pitched `vector` (within `cents`), or None; a note on the same pitch comes first."""
-    p = to_physical(vector)
-    if p[INDEX["tonal_mix"]] < 0.5:
-        return None
-    hits = []
-    for i, ev in enumerate(found):
-        if not ev.note or not ev.frame - 4 <= frame < max(ev.end, ev.frame + 8):
-            continue
-        ratio = p[INDEX["f0_hz"]] / to_physical(ev.vector)[INDEX["f0_hz"]]
-        r = ratio if ratio >= 1 else 1 / ratio
-        k = max(1, round(r))
-        if k <= harmonics and abs(1200 * np.log2(r / k)) <= cents:
-            hits.append((k, i))
-    return min(hits)[1] if hits else None
 
 
 def merge(ev: Found, extra_power: np.ndarray) -> Found:
