@@ -70,7 +70,7 @@ def run_tracker(audio: np.ndarray) -> tuple[np.ndarray, ...]:
 
     notes = track_notes(audio, SR)
     return (np.array([n.onset_s for n in notes]), np.array([n.offset_s for n in notes]),
-            np.array([n.f0_hz if n.pitched else np.nan for n in notes]))
+            np.array([n.f0_hz for n in notes]))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,7 @@ zero-padded past the end).
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -31,6 +32,16 @@ def stft(x: torch.Tensor, window: torch.Tensor, hop: int) -> torch.Tensor:
     """Complex STFT (..., n_samples) -> (..., n_fft // 2 + 1, n_samples // hop)."""
     f = frames(x, window.shape[-1], hop) * window
     return torch.fft.rfft(f, dim=-1).transpose(-1, -2)
+
+
+def peak_offset(log_spectrum: np.ndarray, i: int) -> float | None:
+    """Sub-bin offset in [-0.5, 0.5] of the parabola through a log spectrum's bins i-1, i, i+1, or None where
+    bin i is not a local peak."""
+    a, b, d = log_spectrum[i - 1], log_spectrum[i], log_spectrum[i + 1]
+    if not (b >= a and b >= d):
+        return None
+    curve = a - 2 * b + d
+    return float(np.clip(0.5 * (a - d) / curve, -0.5, 0.5)) if curve < 0 else 0.0
 
 
 def stft_magnitude(x: torch.Tensor, window: torch.Tensor | None = None, hop: int = HOP) -> torch.Tensor:

@@ -154,18 +154,18 @@ def run_edit(args: argparse.Namespace) -> int:
         raise EventCodecError("no edit given (see eventcodec edit --help)")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        from eventcodec.texture.follow import can_follow, event_band_power, follow
+
         power = None  # the current events' band power on the texture grid, once measured
         for op, value in ops:
             edited = apply_op(events, op, value, args.where, args.pool)
-            if args.texture_stays or op not in TEXTURE_FOLLOWS or edited.texture is None or (
-                    edited.n_samples != events.n_samples or edited.space != "controls"):
+            texture = edited.texture
+            if args.texture_stays or op not in TEXTURE_FOLLOWS or texture is None or not can_follow(events, edited):
                 events, power = edited, None
                 continue
-            from eventcodec.texture.follow import event_band_power, follow
-
             power = event_band_power(events) if power is None else power
             after = event_band_power(edited)
-            events, power = edited.replace(texture=follow(edited.texture, power, after)), after
+            events, power = edited.replace(texture=follow(texture, power, after)), after
     _print_warnings(caught)
     inputs = [args.input, *args.pool, *(v.rpartition("@")[0] or v for o, v in ops if o == "mix")]
     write_events(events, args.output, inputs)

@@ -86,6 +86,21 @@ def templates(sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
     return W.astype(np.float32), np.array(pitch)
 
 
+def _kl_updates(V: np.ndarray, W: np.ndarray, H: np.ndarray, n_iter: int) -> np.ndarray:
+    """H after `n_iter` multiplicative KL updates of V ~ W H with W fixed (a zero in H stays zero); per pitch."""
+    eps = 1e-9 * max(float(V.max()), 1e-12)
+    norm = W.sum(axis=0)[:, None] + 1e-9
+    for _ in range(n_iter):
+        H *= (W.T @ (V / (W @ H + eps))) / norm
+    out: np.ndarray = H.reshape(MIDI_HI - MIDI_LO + 1, N_SHAPES, -1).sum(axis=1)
+    return out
+
+
+def _start(V: np.ndarray, n_columns: int) -> float:
+    """The flat starting activation: the mean frame magnitude spread over all templates."""
+    return float(V.sum(axis=0).mean()) / n_columns + 1e-9 * max(float(V.max()), 1e-12)
+
+
 def activations(mag: np.ndarray, sample_rate: int, n_iter: int = 40) -> tuple[np.ndarray, np.ndarray]:
     """Per-pitch activations of a magnitude STFT: (n_pitches, frames) float32, and the (n_log, frames) pooled input.
 
@@ -93,14 +108,8 @@ def activations(mag: np.ndarray, sample_rate: int, n_iter: int = 40) -> tuple[np
     """
     V = log_pool(sample_rate) @ mag
     W, _ = templates(sample_rate)
-    eps = 1e-9 * max(float(V.max()), 1e-12)
-    H = np.full((W.shape[1], V.shape[1]), float(V.sum(axis=0).mean()) / W.shape[1] + eps, np.float32)
-    norm = W.sum(axis=0)[:, None] + 1e-9
-    for _ in range(n_iter):
-        H *= (W.T @ (V / (W @ H + eps))) / norm
-    n_p = MIDI_HI - MIDI_LO + 1
-    per_pitch = H.reshape(n_p, N_SHAPES, -1).sum(axis=1)
-    return per_pitch.astype(np.float32), V
+    H = np.full((W.shape[1], V.shape[1]), _start(V, W.shape[1]), np.float32)
+    return _kl_updates(V, W, H, n_iter).astype(np.float32), V
 
 
 def refit(V: np.ndarray, mask: np.ndarray, sample_rate: int, n_iter: int = 30) -> np.ndarray:
@@ -109,11 +118,6 @@ def refit(V: np.ndarray, mask: np.ndarray, sample_rate: int, n_iter: int = 30) -
     Leakage that the unconstrained fit spread over neighbouring pitches goes back to the notes that own it.
     """
     W, _ = templates(sample_rate)
-    eps = 1e-9 * max(float(V.max()), 1e-12)
-    full = np.repeat(mask, N_SHAPES, axis=0).reshape(mask.shape[0], N_SHAPES, -1)
-    H = np.where(full.reshape(W.shape[1], -1), float(V.sum(axis=0).mean()) / W.shape[1] + eps, 0.0).astype(np.float32)
-    norm = W.sum(axis=0)[:, None] + 1e-9
-    for _ in range(n_iter):
-        H *= (W.T @ (V / (W @ H + eps))) / norm
-    out: np.ndarray = H.reshape(mask.shape[0], N_SHAPES, -1).sum(axis=1)
-    return out
+    allowed = np.repeat(mask, N_SHAPES, axis=0)  # rows pitch-major, like W's columns
+    H = np.where(allowed, _start(V, W.shape[1]), 0.0).astype(np.float32)
+    return _kl_updates(V, W, H, n_iter)

@@ -11,10 +11,14 @@ the note's harmonics.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
 from eventcodec.notes.salience import HOP, MIDI_HI, MIDI_LO, N_FFT, activations, magnitude, midi_hz, refit
+from eventcodec.spectral import peak_offset
+
+Row = TypeVar("Row", tuple[int, int, float], tuple[int, int, int, float])
 
 RISE_FRAMES = 4
 MIN_RISE_DB = 6.0  # an onset doubles the activation (at least) over RISE_FRAMES
@@ -50,7 +54,6 @@ class TrackedNote:
         f0_hz: refined fundamental.
         midi: nearest MIDI pitch.
         level: peak activation (linear magnitude units of the pooled spectrogram).
-        pitched: True for notes; False is reserved for unpitched hits.
     """
 
     onset_s: float
@@ -58,7 +61,6 @@ class TrackedNote:
     f0_hz: float
     midi: int
     level: float
-    pitched: bool = True
 
 
 def _smooth(x: np.ndarray, n: int = 3) -> np.ndarray:
@@ -81,7 +83,7 @@ def broadband_onsets(mag: np.ndarray) -> np.ndarray:
     return near
 
 
-def segment(H: np.ndarray, onset_ok: np.ndarray, ref: float | None = None) -> list[tuple[int, int, int, float]]:
+def segment(H: np.ndarray, onset_ok: np.ndarray) -> list[tuple[int, int, int, float]]:
     """(pitch row, onset frame, end frame, level) of each note in activations H (n_pitches, frames).
 
     `onset_ok` (frames,) marks broadband onsets: a pitch that was already sounding may only start a new
@@ -90,7 +92,7 @@ def segment(H: np.ndarray, onset_ok: np.ndarray, ref: float | None = None) -> li
     A = _smooth(H)
     n_f = A.shape[1]
     frame_max = A.max(axis=0)
-    ref = float(np.percentile(frame_max, 99)) if ref is None else ref
+    ref = float(np.percentile(frame_max, 99))
     if ref <= 0:
         return []
     floor = ref * 10 ** (ACTIVE_DB / 20)
@@ -120,7 +122,7 @@ def segment(H: np.ndarray, onset_ok: np.ndarray, ref: float | None = None) -> li
             if t > 0 and before >= level * 10 ** (-REATTACK_DB / 20) and not onset_ok[t]:
                 continue
             cands.append((p, t, level))
-    cands = drop_neighbours(cands, NEIGHBOUR_DB)
+    cands = drop_neighbours(cands, NEIGHBOUR_DB, 2)
     notes = []
     by_pitch: dict[int, list[tuple[int, float]]] = {}
     for p, t, level in sorted(cands, key=lambda c: (c[0], c[1])):
@@ -152,19 +154,14 @@ def start_frame(a: np.ndarray, t: int, level: float) -> int:
     return s
 
 
-def drop_neighbours(cands: list[tuple[int, int, float]], rel_db: float = -15.0, frames: int = 2,
-                    items: list | None = None) -> list:  # type: ignore[type-arg]
-    """Drop onsets 1-2 semitones from an onset `rel_db` louder within `frames` frames (leakage of its comb).
+def drop_neighbours(items: list[Row], rel_db: float, frames: int) -> list[Row]:
+    """Drop entries 1-2 semitones from an entry `rel_db` louder within `frames` frames (leakage of its comb).
 
-    Returns the kept `cands`, or the matching entries of `items` (same order) when given.
+    Entries are tuples (pitch row, frame, ..., level).
     """
-    keep = []
-    for i, (p, t, level) in enumerate(cands):
-        leak = any(0 < abs(q - p) <= 2 and abs(u - t) <= frames and level < lq * 10 ** (rel_db / 20)
-                   for q, u, lq in cands)
-        if not leak:
-            keep.append(cands[i] if items is None else items[i])
-    return keep
+    return [n for n in items
+            if not any(0 < abs(m[0] - n[0]) <= 2 and abs(m[1] - n[1]) <= frames and n[-1] < m[-1] * 10 ** (rel_db / 20)
+                       for m in items)]
 
 
 def drop_ghosts(notes: list[tuple[int, int, int, float]]) -> list[tuple[int, int, int, float]]:
@@ -202,7 +199,7 @@ def prune(notes: list[tuple[int, int, int, float]], V: np.ndarray, sample_rate: 
         chord = max(lv for (_, u, _, _), (_, lv) in zip(notes, rows, strict=True) if abs(u - t) <= 3)
         if share >= MIN_SHARE or (share >= MIN_SHARE * CHORD_SHARE and level >= chord * 10 ** (CHORD_DB / 20)):
             keep.append((p, t, end, level))
-    return drop_neighbours([(p, t, lvl) for p, t, _, lvl in keep], REFIT_NEIGHBOUR_DB, 4, keep)
+    return drop_neighbours(keep, REFIT_NEIGHBOUR_DB, 4)
 
 
 def refine_f0(mag: np.ndarray, midi: int, t0: int, t1: int, sample_rate: int, max_cents: float = 50.0
@@ -222,16 +219,14 @@ def refine_f0(mag: np.ndarray, midi: int, t0: int, t1: int, sample_rate: int, ma
         if c < half + 1 or c > len(spec) - half - 2:
             break
         i = c - half + int(np.argmax(spec[c - half : c + half + 1]))
-        a, b, d = log_s[i - 1], log_s[i], log_s[i + 1]
-        if not (b >= a and b >= d):
+        off = peak_offset(log_s, i)
+        if off is None:
             continue
-        curve = a - 2 * b + d
-        off = float(np.clip(0.5 * (a - d) / curve, -0.5, 0.5)) if curve < 0 else 0.0
         f_k = (i + off) * bin_hz
         if abs(1200 * np.log2(f_k / (k * f_nom))) > max_cents:
             continue
         around = np.median(log_s[max(i - 8, 0) : i + 9])
-        stands_out = k <= 4 and (b - around) * 20 / np.log(10) >= PEAK_DB
+        stands_out = k <= 4 and (log_s[i] - around) * 20 / np.log(10) >= PEAK_DB
         # a pure tone has one partial: its own fundamental standing out counts as a comb
         peaks += int(stands_out) * (MIN_PEAKS if k == 1 else 1)
         w = float(spec[i])
@@ -240,14 +235,14 @@ def refine_f0(mag: np.ndarray, midi: int, t0: int, t1: int, sample_rate: int, ma
     return (num / den if den > 0 else f_nom), peaks
 
 
-def track_notes(audio: np.ndarray, sample_rate: int, ref: float | None = None) -> list[TrackedNote]:
-    """Notes of mono `audio`, sorted by onset. `ref` fixes the activation level that ACTIVE_DB is relative to."""
+def track_notes(audio: np.ndarray, sample_rate: int) -> list[TrackedNote]:
+    """Notes of mono `audio`, sorted by onset."""
     audio = np.asarray(audio, np.float32).reshape(-1)
     if len(audio) < HOP or not np.any(audio):
         return []
     mag = magnitude(np.pad(audio, (0, max(0, N_FFT - len(audio)))))  # short input: one whole frame at least
     H, V = activations(mag, sample_rate)
-    notes = segment(H, broadband_onsets(mag), ref)
+    notes = segment(H, broadband_onsets(mag))
     for _ in range(PRUNE_ROUNDS):
         notes = prune(notes, V, sample_rate)
     out = []
@@ -256,10 +251,10 @@ def track_notes(audio: np.ndarray, sample_rate: int, ref: float | None = None) -
         f0, peaks = refine_f0(mag, midi, t + 2, min(end, t + 12), sample_rate)
         if peaks < MIN_PEAKS:
             continue  # no harmonic comb of its own: a ghost of another note's partials
-        onset = max(0, 256 * t + ONSET_OFFSET_SAMPLES) if t > 0 else 0
-        offset = 256 * end + N_FFT // 2
+        onset = HOP * t + ONSET_OFFSET_SAMPLES if t > 0 else 0
+        offset = HOP * end + N_FFT // 2
         out.append(TrackedNote(onset / sample_rate, offset / sample_rate, f0, midi, peak))
     return sorted(out, key=lambda n: (n.onset_s, n.f0_hz))
 
 
-__all__ = ["HOP", "TrackedNote", "segment", "track_notes"]
+__all__ = ["TrackedNote", "segment", "track_notes"]

@@ -52,14 +52,26 @@ def residual_power(reference: np.ndarray, decoded: np.ndarray, sample_rate: int)
     """
     if len(reference) != len(decoded):
         raise ValueError("reference and decoded must have the same length")
-    residual = np.maximum(stft_power(reference) - stft_power(decoded), 0.0)
-    n_frames = residual.shape[0] // STFT_PER_FRAME
-    residual = residual[: n_frames * STFT_PER_FRAME].reshape(n_frames, STFT_PER_FRAME, -1).mean(axis=1)
+    bands, per_bin = pool_frames(np.maximum(stft_power(reference) - stft_power(decoded), 0.0), sample_rate)
+    return bands, per_bin[:, 1 : MASK_BINS + 1]
+
+
+def pool_frames(power: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """STFT power (n_stft, bins) -> per texture frame: (n_frames, N_BANDS) mean over each band's bins, and
+    (n_frames, bins) the mean of each bin over the frame's STFT_PER_FRAME frames."""
+    n_frames = power.shape[0] // STFT_PER_FRAME
+    per_bin = power[: n_frames * STFT_PER_FRAME].reshape(n_frames, STFT_PER_FRAME, -1).mean(axis=1)
     band = band_of_bin(sample_rate)
-    sums = np.zeros((n_frames, N_BANDS))
+    bands = np.zeros((n_frames, N_BANDS))
     for b in range(N_BANDS):
-        sums[:, b] = residual[:, band == b].mean(axis=1)
-    return sums, residual[:, 1 : MASK_BINS + 1]
+        bands[:, b] = per_bin[:, band == b].mean(axis=1)
+    return bands, per_bin
+
+
+def whole_frames(audio: np.ndarray) -> np.ndarray:
+    """`audio` with CONTEXT samples of silence before it and enough after for whole texture frames plus CONTEXT."""
+    x = np.asarray(audio, dtype=np.float64)
+    return np.pad(x, (CONTEXT, n_frames_for(len(x)) * FRAME_SAMPLES - len(x) + CONTEXT))
 
 
 def residual_codes(reference: np.ndarray, decoded: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -72,9 +84,7 @@ def measure(reference: np.ndarray, decoded: np.ndarray, sample_rate: int) -> Tex
 
     The offline equivalent of the encoder's streaming measurement (`track.TextureTracker`).
     """
-    ref, dec = np.asarray(reference, dtype=np.float64), np.asarray(decoded, dtype=np.float64)
-    if len(ref) != len(dec):
+    if len(reference) != len(decoded):
         raise ValueError("reference and decoded must have the same length")
-    pad = (CONTEXT, n_frames_for(len(ref)) * FRAME_SAMPLES - len(ref) + CONTEXT)  # whole frames
-    band_power, low_power = residual_power(np.pad(ref, pad), np.pad(dec, pad), sample_rate)
+    band_power, low_power = residual_power(whole_frames(reference), whole_frames(decoded), sample_rate)
     return Texture(levels_to_codes(band_power), segment_rows(band_power, low_power, band_of_bin(sample_rate)))

@@ -18,16 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from eventcodec.texture.analyse import CONTEXT, STFT_PER_FRAME, stft_power
-from eventcodec.texture.grid import (
-    FRAME_SAMPLES,
-    N_BANDS,
-    Texture,
-    band_of_bin,
-    codes_to_levels,
-    levels_to_codes,
-    n_frames_for,
-)
+from eventcodec.texture.analyse import pool_frames, stft_power, whole_frames
+from eventcodec.texture.grid import Texture, codes_to_levels, levels_to_codes
 from eventcodec.types import EventSet
 
 MAX_RATIO = 4.0  # an edit may raise the texture beside an event by at most 6 dB
@@ -39,16 +31,13 @@ def event_band_power(events: EventSet) -> np.ndarray:
     """(n_frames, N_BANDS) mean power per bin of the events alone (no texture), per texture frame and band."""
     from eventcodec.codec import decode
 
-    n_frames = n_frames_for(events.n_samples)
-    audio = decode(events, texture=False).astype(np.float64)
-    pad = (CONTEXT, n_frames * FRAME_SAMPLES - len(audio) + CONTEXT)
-    power = stft_power(np.pad(audio, pad))
-    power = power[: n_frames * STFT_PER_FRAME].reshape(n_frames, STFT_PER_FRAME, -1).mean(axis=1)
-    band = band_of_bin(events.sample_rate)
-    out = np.zeros((n_frames, N_BANDS))
-    for b in range(N_BANDS):
-        out[:, b] = power[:, band == b].mean(axis=1)
-    return out
+    return pool_frames(stft_power(whole_frames(decode(events, texture=False))), events.sample_rate)[0]
+
+
+def can_follow(before: EventSet, after: EventSet) -> bool:
+    """A texture can follow an edit from `before` to `after`: both in the controls space, on the same time line."""
+    return (before.space == "controls" and after.space == "controls"
+            and before.n_samples == after.n_samples and before.sample_rate == after.sample_rate)
 
 
 def follow(texture: Texture, before_power: np.ndarray, after_power: np.ndarray) -> Texture:
@@ -78,8 +67,6 @@ def follow_edit(before: EventSet, after: EventSet) -> EventSet:
 
     A set without texture, or in the latent space, is returned as it is.
     """
-    if after.texture is None or before.space != "controls" or after.space != "controls":
-        return after
-    if before.n_samples != after.n_samples or before.sample_rate != after.sample_rate:
+    if after.texture is None or not can_follow(before, after):
         return after
     return after.replace(texture=follow(after.texture, event_band_power(before), event_band_power(after)))

@@ -23,6 +23,7 @@ from eventcodec.notes.hits import Hit, track_hits
 from eventcodec.notes.track import TrackedNote, track_notes
 from eventcodec.types import SAMPLE_RATE
 
+AMP = INDEX["amp_db"]
 SHIFT = INDEX["shift_samples"]
 HOLD = INDEX["hold_s"]
 SCORE_S = 1.0
@@ -56,6 +57,11 @@ def note_vector(note: TrackedNote, residual: np.ndarray, frame: int) -> list[np.
     return out
 
 
+def event_frame(onset: int, n_frames: int) -> int:
+    """The window frame (hop 256) nearest window sample `onset`, within the window's `n_frames`."""
+    return int(np.clip(round(onset / 256), 0, n_frames - 1))
+
+
 def fit_at(cands: np.ndarray, onset: int, residual: np.ndarray, weights: np.ndarray) -> tuple[int, np.ndarray,
                                                                                           np.ndarray] | None:
     """The best of `cands` (n, 32) placed at window sample `onset`, its level fitted on `residual` (1025, frames):
@@ -63,7 +69,7 @@ def fit_at(cands: np.ndarray, onset: int, residual: np.ndarray, weights: np.ndar
     `residual` loses the event's power (in place)."""
     n_frames = residual.shape[1]
     score_frames = int(SCORE_S * SAMPLE_RATE / 256) + PAD_FRAMES
-    frame = int(np.clip(round(onset / 256), 0, n_frames - 1))
+    frame = event_frame(onset, n_frames)
     cands = cands.copy()
     cands[:, SHIFT] = (np.clip(onset - 256 * frame, -128, 128) + 128) / 256
     with torch.no_grad():
@@ -76,7 +82,7 @@ def fit_at(cands: np.ndarray, onset: int, residual: np.ndarray, weights: np.ndar
     if not scale[0] > 0:
         return None
     vector, applied = with_gain(vector, float(scale[0]))
-    if -90.0 + 90.0 * float(vector[INDEX["amp_db"]]) < MIN_NOTE_DB:
+    if CONTROLS[AMP].from_unit(float(vector[AMP])) < MIN_NOTE_DB:
         return None
     full = full * applied
     add_at(residual, full, frame - PAD_FRAMES, -1.0)
@@ -91,9 +97,9 @@ def note_events(notes: list[TrackedNote], base: np.ndarray, weights: np.ndarray,
     residual = base.copy()
     out: list[Found] = []
     for note in sorted(notes, key=lambda n: -n.level)[: max(max_events, 0)]:
-        frame = int(np.clip(round(note.onset_s * SAMPLE_RATE / 256), 0, residual.shape[1] - 1))
-        got = fit_at(np.stack(note_vector(note, residual, frame)), round(note.onset_s * SAMPLE_RATE), residual,
-                     weights)
+        onset = round(note.onset_s * SAMPLE_RATE)
+        cands = np.stack(note_vector(note, residual, event_frame(onset, residual.shape[1])))
+        got = fit_at(cands, onset, residual, weights)
         if got is not None:
             out.append(Found(*got, note=True, end=round(note.offset_s * SAMPLE_RATE / 256)))
     for hit in sorted(hits or [], key=lambda h: -h.level_db)[: max(max_events - len(out), 0)]:

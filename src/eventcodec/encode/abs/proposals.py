@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from eventcodec.encode.abs.spectra import BIN_HZ, N_BINS
+from eventcodec.spectral import peak_offset
 
 FRAME_S = 256 / 22050.0
 F0_MIN_HZ = 27.5
@@ -229,11 +230,9 @@ def refine_f0(power: np.ndarray, f0_hz: float, n_harmonics: int = 10, max_cents:
         if k * f0_hz > HARMONIC_FMAX_HZ or c < 2 or c > N_BINS - 3:
             break
         i = c - 1 + int(np.argmax(power[c - 1 : c + 2]))
-        a, b, d = log_p[i - 1], log_p[i], log_p[i + 1]
-        if not (b >= a and b >= d) or power[i] <= 0:
+        offset = peak_offset(log_p, i)
+        if offset is None or power[i] <= 0:
             continue  # no peak near this harmonic
-        curve = a - 2 * b + d
-        offset = float(np.clip(0.5 * (a - d) / curve, -0.5, 0.5)) if curve < 0 else 0.0
         f_k = (i + offset) * BIN_HZ
         if not 1 / tol < f_k / (k * f0_hz) < tol:
             continue

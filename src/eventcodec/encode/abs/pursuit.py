@@ -16,7 +16,7 @@ import torch
 from eventcodec.controls import INDEX, to_physical
 from eventcodec.encode.abs.candidates import ONSET_LEAD, REFERENCE_AMP_DB, Proposal, propose
 from eventcodec.encode.abs.joint import refit_gains
-from eventcodec.encode.abs.ownership import NOTE_HARMONICS, find_note, not_the_notes
+from eventcodec.encode.abs.ownership import harmonic_of, not_the_notes
 from eventcodec.encode.abs.proposals import pick_peak, target_onsets
 from eventcodec.encode.abs.refine import refine_winner
 from eventcodec.encode.abs.settings import AbsSettings
@@ -230,9 +230,8 @@ def _pursue(target: np.ndarray, base: np.ndarray, wbin: np.ndarray, weights: np.
             frame = int(prop.onset_frames[b])
             vector = prop.vectors[b]
             if settings.notes_own_partials:
-                notes = sounding + found
-                on = find_note(notes, frame, vector, harmonics=NOTE_HARMONICS)
-                if on is not None and find_note(notes, frame, vector) != on:
+                match = harmonic_of(sounding + found, frame, vector)
+                if match is not None and match[0] > 1:
                     # a partial (or sub-harmonic) of a sounding note: the note owns it, and what its model
                     # misses there is the texture's to fill
                     suppressed[cell] = True
@@ -253,7 +252,8 @@ def _pursue(target: np.ndarray, base: np.ndarray, wbin: np.ndarray, weights: np.
             np.maximum(residual, 0.0, out=residual)
             twin = find_twin(found, frame, vector)
             if twin is None:
-                twin = find_note(found, frame, vector)
+                match = harmonic_of(found, frame, vector, harmonics=1)  # the same pitch as a sounding note
+                twin = None if match is None else match[1]
             if twin is None:
                 found.append(Found(frame, vector, full))
             else:
