@@ -10,6 +10,10 @@ untouched (gain exactly 1).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
 import numpy as np
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
@@ -81,3 +85,21 @@ def limit(x: np.ndarray, ceiling_db: float = CEILING_DB, sample_rate: int = SAMP
     """Limit a whole signal (float32, same length): |output| <= 10^(ceiling_db / 20) everywhere."""
     lim = Limiter(ceiling_db, sample_rate)
     return np.concatenate([lim.push(x), lim.flush()])
+
+
+def input_ceiling_db(meta: Mapping[str, Any], gain_db: float = 0.0, float32: bool = False) -> float | None:
+    """The decoder's default ceiling: the input's true peak as the encoder recorded it (`input_true_peak_dbfs`
+    in the header), plus `gain_db`, and at most CEILING_DB for integer samples; None when the file does not
+    record it (files of older encoders decode as they always did)."""
+    peak = meta.get("input_true_peak_dbfs")
+    if not isinstance(peak, int | float) or not math.isfinite(peak):
+        return None
+    ceiling = float(peak) + gain_db
+    return ceiling if float32 else min(ceiling, CEILING_DB)
+
+
+def limited_blocks(blocks: Iterable[np.ndarray], limiter: Limiter) -> Iterator[np.ndarray]:
+    """`blocks` through `limiter`, then what it still holds."""
+    for block in blocks:
+        yield limiter.push(block)
+    yield limiter.flush()

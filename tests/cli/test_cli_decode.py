@@ -9,10 +9,17 @@ import pytest
 import soundfile as sf
 from cli_helpers import run_cli
 from scipy.ndimage import maximum_filter1d
+from scipy.signal import chirp
 
+from eventcodec.codec import encode
 from eventcodec.controls import INDEX, default_unit_vector
+from eventcodec.encode import EncodeOptions
 from eventcodec.format import CHUNK_SAMPLES
-from eventcodec.types import EventSet
+from eventcodec.types import SAMPLE_RATE, EventSet
+
+# a 3 s exponential sweep 100 Hz -> 4 kHz peaking at -6 dBFS
+_T_S = np.arange(3 * SAMPLE_RATE) / SAMPLE_RATE
+SWEEP = (0.5 * chirp(_T_S, 100.0, 3.0, 4000.0, method="logarithmic", phi=-90)).astype(np.float32)
 
 
 @pytest.fixture
@@ -93,3 +100,21 @@ def test_the_output_format_follows_the_suffix(ringing_evc: Path, tmp_path: Path,
         rc, _, err = run_cli(["decode", str(ringing_evc), str(tmp_path / name), *extra], capsys)
         assert rc != 0 and message in err and len(err.strip().splitlines()) == 1
         assert not (tmp_path / name).exists()
+
+
+def test_the_decoder_is_never_louder_than_the_inputs_peak_unless_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    evc = tmp_path / "sweep.evc"
+    evc.write_bytes(encode(SWEEP, SAMPLE_RATE, options=EncodeOptions(quality="fast")).to_bytes())
+    peaks = {}
+    for name, extra in {"default": [], "limit": ["--limit"], "none": ["--no-limit", "--float"]}.items():
+        out = tmp_path / f"{name}.wav"
+        rc, _, err = run_cli(["decode", str(evc), str(out), "-q", *extra], capsys)
+        assert rc == 0, err
+        peaks[name] = 20 * np.log10(np.abs(sf.read(out, dtype="float32")[0]).max())
+    assert peaks["default"] <= -6.0 + 0.05  # the noisy decode of a pure tone peaks far over it unlimited
+    assert peaks["none"] > peaks["default"] + 1.0
+    assert -6.0 < peaks["limit"] <= -0.1 + 0.01
+    rc, _, err = run_cli(["decode", str(evc), str(tmp_path / "x.wav"), "--limit", "--no-limit"], capsys)
+    assert rc != 0 and "not allowed with" in err

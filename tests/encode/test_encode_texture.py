@@ -10,6 +10,7 @@ import pytest
 from eventcodec import metrics
 from eventcodec.audio import example_path, load
 from eventcodec.codec import decode, encode
+from eventcodec.controls import CONTROLS, INDEX
 from eventcodec.encode import EncodeOptions
 from eventcodec.texture.analyse import CONTEXT, residual_codes, residual_power
 from eventcodec.texture.grid import FRAME_SAMPLES, SEGMENT_FRAMES, band_of_bin
@@ -29,12 +30,20 @@ def coded() -> dict[str, Any]:
     return {"x": x, "data": data, "events": EventSet.from_bytes(data)}
 
 
+def _as_measured(es: EventSet) -> EventSet:
+    """The events as the texture was measured against them: before the encoder matched the loudness."""
+    amp = CONTROLS[INDEX["amp_db"]]
+    vectors = es.vectors.copy()
+    vectors[:, INDEX["amp_db"]] -= es.meta.get("level_match_db", 0.0) / (amp.max - amp.min)
+    return es.replace(vectors=vectors)
+
+
 def test_the_texture_is_what_the_file_s_events_leave_unexplained(coded: dict[str, Any]) -> None:
     """The streaming measurement equals a whole-file analysis of the decoded events (as the file holds them)."""
     es, x = coded["events"], coded["x"]
     assert es.texture is not None and es.texture.n_frames == -(-len(x) // FRAME_SAMPLES)
     n = es.texture.n_frames * FRAME_SAMPLES
-    events_only = decode(es, texture=False)
+    events_only = decode(_as_measured(es), texture=False)
     pad = (CONTEXT, n - len(x) + CONTEXT)
     offline = residual_codes(np.pad(x, pad), np.pad(events_only, pad), SAMPLE_RATE)
     same = offline == es.texture.codes
@@ -48,7 +57,8 @@ def test_the_mask_marks_what_the_file_s_events_miss(coded: dict[str, Any]) -> No
     assert es.texture is not None
     n = es.texture.n_frames * FRAME_SAMPLES
     pad = (CONTEXT, n - len(x) + CONTEXT)
-    band_power, low_power = residual_power(np.pad(x, pad), np.pad(decode(es, texture=False), pad), SAMPLE_RATE)
+    band_power, low_power = residual_power(np.pad(x, pad), np.pad(decode(_as_measured(es), texture=False), pad),
+                                          SAMPLE_RATE)
     rows = []
     for s in range(0, len(band_power), SEGMENT_FRAMES):
         rows.append(segment_mask(low_power[s : s + SEGMENT_FRAMES].mean(axis=0, keepdims=True),

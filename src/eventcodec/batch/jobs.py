@@ -123,10 +123,14 @@ def _decode(job: Job) -> tuple[bytes, float, int]:
     import soundfile as sf
 
     from eventcodec.codec import decode
+    from eventcodec.limiter import input_ceiling_db, limit
     from eventcodec.types import EventSet
 
     events = EventSet.from_bytes(Path(job.input_path).read_bytes())
     audio = decode(events)
+    ceiling_db = input_ceiling_db(events.meta, float32=job.settings["subtype"] == "FLOAT")
+    if ceiling_db is not None:  # never louder than the input's peak
+        audio = limit(audio, ceiling_db, events.sample_rate)
     buf = io.BytesIO()
     sf.write(buf, audio.clip(-1.0, 1.0), events.sample_rate, subtype=job.settings["subtype"], format="WAV")
     return buf.getvalue(), events.duration_s, len(events)

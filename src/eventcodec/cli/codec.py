@@ -6,17 +6,15 @@ import argparse
 import math
 import sys
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from eventcodec.cli.files import check_output, format_info
 from eventcodec.errors import AudioError, EventCodecError
 
 if TYPE_CHECKING:
-    import numpy as np
+    pass
 
-    from eventcodec.limiter import Limiter
 
 # how far back an event can start and still sound (hold 8 s + release 2 s + ring 20 s + body + room);
 # the synthesizer's own worst case is used when it is longer
@@ -111,8 +109,10 @@ def carry_samples(sample_rate: int) -> int:
 def decode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None:
     """Render .evc `source` (or the range --start/--duration) to a .wav or .flac `output`, block by block.
 
-    16-bit unless --float; --gain-db scales, --limit keeps peaks under -0.1 dBFS; samples that would still
-    pass full scale in a 16-bit file are clipped with a warning (the peak is always reported).
+    16-bit unless --float; --gain-db scales; a look-ahead limiter keeps peaks under the input's (as the
+    encoder recorded it, plus --gain-db), or under -0.1 dBFS with --limit, or nowhere with --no-limit;
+    samples that would still pass full scale in a 16-bit file are clipped with a warning (the peak is
+    always reported).
     """
     import numpy as np
 
@@ -136,11 +136,12 @@ def decode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None
     if gain_db:
         blocks = (b * np.float32(10.0 ** (gain_db / 20.0)) for b in blocks)
     limiter = None
-    if getattr(args, "limit", False):
-        from eventcodec.limiter import Limiter
+    ceiling_db = _ceiling_db(args, events.meta, gain_db)
+    if ceiling_db is not None:
+        from eventcodec.limiter import Limiter, limited_blocks
 
-        limiter = Limiter(sample_rate=rate)
-        blocks = _limited(blocks, limiter)
+        limiter = Limiter(ceiling_db, sample_rate=rate)
+        blocks = limited_blocks(blocks, limiter)
     try:
         written = save_wav_blocks(output, blocks, rate, float32=getattr(args, "float", False))
     except ModuleNotFoundError as e:
@@ -157,11 +158,15 @@ def decode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None
               f"--gain-db {gain_db - 20 * math.log10(written.peak) - 0.1:.1f} or --float", file=sys.stderr)
 
 
-def _limited(blocks: Iterator[np.ndarray], limiter: Limiter) -> Iterator[np.ndarray]:
-    """The blocks through `limiter`, then what it still holds."""
-    for block in blocks:
-        yield limiter.push(block)
-    yield limiter.flush()
+def _ceiling_db(args: argparse.Namespace, meta: dict[str, Any], gain_db: float) -> float | None:
+    """The limiter's ceiling: --limit's full scale, none with --no-limit, else the input's recorded peak."""
+    from eventcodec.limiter import CEILING_DB, input_ceiling_db
+
+    if getattr(args, "no_limit", False):
+        return None
+    if getattr(args, "limit", False):
+        return CEILING_DB
+    return input_ceiling_db(meta, gain_db, float32=getattr(args, "float", False))
 
 
 def _dbfs(peak: float) -> str:
@@ -232,7 +237,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=_encode)
 
     p = sub.add_parser("decode", help=".evc -> wav/flac", description="Render events to a 16-bit .wav or "
-                       ".flac (the peak is reported; see --limit); with --start/--duration only the chunks that "
+                       ".flac, never louder than the input's peak (a look-ahead limiter holds the peak the "
+                       "encoder recorded; see --limit, --no-limit); with --start/--duration only the chunks that "
                        "sound in that range are read.")
     p.add_argument("input", help=".evc file")
     p.add_argument("output", help="audio file to write: .wav or .flac")
@@ -242,8 +248,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--texture-gain-db", type=_finite, default=0.0, metavar="DB",
                    help="level of the noise texture re what the encoder measured (default 0)")
     p.add_argument("--gain-db", type=_finite, default=0.0, metavar="DB", help="output gain (default 0)")
-    p.add_argument("--limit", action="store_true",
-                   help="look-ahead limiter: peaks stay under -0.1 dBFS (without it, a 16-bit file clips)")
+    peak = p.add_mutually_exclusive_group()
+    peak.add_argument("--limit", action="store_true",
+                      help="limit peaks to -0.1 dBFS instead of the input's peak (for levels raised by edits)")
+    peak.add_argument("--no-limit", action="store_true",
+                      help="no limiter: peaks may pass the input's (a 16-bit file clips over full scale)")
     p.add_argument("--float", action="store_true", help="write 32-bit float samples (nothing is clipped)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summary")
     p.set_defaults(func=_decode)

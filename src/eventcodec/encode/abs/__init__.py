@@ -18,12 +18,14 @@ import torch
 from eventcodec import controls
 from eventcodec.encode import EncodeOptions
 from eventcodec.encode.abs.budget import Budget, texture_bits, trim_to_bitrate
+from eventcodec.encode.abs.level import level_meta, match_loudness, metered
 from eventcodec.encode.abs.note_stage import note_events, window_notes
 from eventcodec.encode.abs.pursuit import Found, pursue
 from eventcodec.encode.abs.settings import settings_for
 from eventcodec.encode.abs.spectra import N_BINS, PAD_FRAMES, frame_weights, power_spectrogram
 from eventcodec.encode.abs.stopping import StopRule
 from eventcodec.encode.abs.stream import HOP_SAMPLES, WINDOW_SAMPLES, analysis_windows
+from eventcodec.loudness import LoudnessMeter
 from eventcodec.synth.schedule import PRE_ROLL
 from eventcodec.texture.grid import FRAME_SAMPLES, Texture
 from eventcodec.texture.track import TextureTracker
@@ -51,7 +53,8 @@ def encode_blocks(blocks: Iterable[np.ndarray], n_samples: int, options: EncodeO
     total = 0
     n_windows = max(1, math.ceil(max(n_samples - WINDOW_SAMPLES, 0) / HOP_SAMPLES) + 1)
     bar = tqdm(total=n_windows, unit="win", desc="encode", disable=not progress, leave=False)
-    for win in analysis_windows(blocks):
+    meter = LoudnessMeter(SAMPLE_RATE)
+    for win in analysis_windows(metered(blocks, meter)):
         total = win.start + win.n_valid
         with torch.no_grad():
             target = power_spectrogram(torch.from_numpy(win.audio)).numpy()
@@ -96,7 +99,8 @@ def encode_blocks(blocks: Iterable[np.ndarray], n_samples: int, options: EncodeO
     bar.close()
     times = np.concatenate(all_times) if all_times else np.zeros(0, np.int64)
     vectors = np.concatenate(all_vectors) if all_vectors else np.zeros((0, 32), np.float32)
-    meta = {"encoder": "abs", "quality": options.quality, "settings": asdict(settings)}
+    level = meter.result()
+    meta = {"encoder": "abs", "quality": options.quality, "settings": asdict(settings), **level_meta(level)}
     n_total = max(n_samples, total)
     texture = None
     if tracker is not None:
@@ -104,7 +108,9 @@ def encode_blocks(blocks: Iterable[np.ndarray], n_samples: int, options: EncodeO
         texture = Texture(np.concatenate([*texture_parts, codes]), np.concatenate([*mask_parts, rows]))
     events = EventSet(times, np.clip(vectors, 0.0, 1.0), sample_rate=SAMPLE_RATE, n_samples=n_total,
                       space="controls", model_hash=controls.schema_hash(), meta=meta, texture=texture)
-    return trim_to_bitrate(events, settings.bitrate_kbps) if settings.bitrate_kbps is not None else events
+    if settings.bitrate_kbps is not None:
+        events = trim_to_bitrate(events, settings.bitrate_kbps)
+    return match_loudness(events, level.lufs)
 
 
 def _add(dst: np.ndarray, src: np.ndarray, first: int) -> None:
