@@ -25,6 +25,7 @@ from eventcodec.encode.abs.settings import settings_for
 from eventcodec.encode.abs.spectra import N_BINS, PAD_FRAMES, frame_weights, power_spectrogram
 from eventcodec.encode.abs.stopping import StopRule
 from eventcodec.encode.abs.stream import HOP_SAMPLES, WINDOW_SAMPLES, analysis_windows
+from eventcodec.encode.abs.target import check_target, spend_to_target
 from eventcodec.loudness import LoudnessMeter
 from eventcodec.synth.schedule import PRE_ROLL
 from eventcodec.texture.grid import FRAME_SAMPLES, Texture
@@ -41,6 +42,8 @@ def encode_blocks(blocks: Iterable[np.ndarray], n_samples: int, options: EncodeO
     from tqdm import tqdm
 
     settings = settings_for(options)
+    if settings.bitrate_kbps is not None:
+        check_target(settings.bitrate_kbps, n_samples, options.texture)
     torch.set_num_threads(min(2, torch.get_num_threads()))
     carry = np.zeros((N_BINS, CARRY_FRAMES), np.float32)
     budget = Budget(settings, texture=options.texture)
@@ -108,9 +111,11 @@ def encode_blocks(blocks: Iterable[np.ndarray], n_samples: int, options: EncodeO
         texture = Texture(np.concatenate([*texture_parts, codes]), np.concatenate([*mask_parts, rows]))
     events = EventSet(times, np.clip(vectors, 0.0, 1.0), sample_rate=SAMPLE_RATE, n_samples=n_total,
                       space="controls", model_hash=controls.schema_hash(), meta=meta, texture=texture)
+    events = match_loudness(events, level.lufs)
     if settings.bitrate_kbps is not None:
-        events = trim_to_bitrate(events, settings.bitrate_kbps)
-    return match_loudness(events, level.lufs)
+        events = spend_to_target(trim_to_bitrate(events, settings.bitrate_kbps), settings.bitrate_kbps,
+                                 options.quality, settings.max_events_per_s)
+    return events
 
 
 def _add(dst: np.ndarray, src: np.ndarray, first: int) -> None:

@@ -8,12 +8,12 @@ near the target; otherwise only the event-rate ceiling applies.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable
 
 import numpy as np
 
 from eventcodec.encode.abs.settings import BITS_PER_EVENT_GUESS, TEXTURE_BPS_GUESS, AbsSettings
+from eventcodec.errors import EventCodecError
 from eventcodec.texture.grid import SEGMENT_FRAMES, Texture, codes_to_levels
 from eventcodec.types import SAMPLE_RATE, EventSet
 
@@ -128,7 +128,7 @@ def trim_to_bitrate(events: EventSet, kbps: float) -> EventSet:
     The stream's budget lands near the target but can pass it by a few events (the texture's bits are known
     only once the events of a stretch are decoded); this makes the target a ceiling. When no event is left
     and the file is still too large (a target near the texture's own rate, ~1 kbps), mask rows go, quietest
-    segments first (the band levels stay: below their rate no target can be met, and a warning says so).
+    segments first (the band levels stay: below their rate no target can be met, and that is an error).
     """
     from eventcodec.controls import INDEX
 
@@ -144,9 +144,11 @@ def trim_to_bitrate(events: EventSet, kbps: float) -> EventSet:
         keep[quietest] = False
         events = events.replace(times=events.times[keep], vectors=events.vectors[keep])
     if events.texture is not None and 8.0 * len(events.to_bytes()) > target_bits:
-        warnings.warn(f"no events fit in {kbps:g} kbps beside the noise texture; ask more, or --no-texture for "
-                      "events only", stacklevel=2)
         events = _without_quiet_mask_rows(events, target_bits)
+        least = 8.0 * len(events.to_bytes())
+        if least > target_bits:
+            raise EventCodecError(f"--bitrate-kbps {kbps:g} is below what this input's noise texture alone takes "
+                                  f"({least / events.duration_s / 1000:.2f} kbps): ask more, or --no-texture")
     return events
 
 
