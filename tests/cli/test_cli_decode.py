@@ -89,7 +89,7 @@ def test_the_output_format_follows_the_suffix(ringing_evc: Path, tmp_path: Path,
     assert run_cli(["decode", str(ringing_evc), str(flac), "-q"], capsys)[0] == 0
     assert sf.info(flac).format == "FLAC" and sf.info(wav).format == "WAV"
     assert np.array_equal(sf.read(flac, dtype="int16")[0], sf.read(wav, dtype="int16")[0])
-    for name, extra, message in (("a.mp3", [], "not .mp3"), ("b.flac", ["--float"], "need a .wav")):
+    for name, extra, message in (("a.mp3", [], "writes .wav or .flac files"), ("b.flac", ["--float"], "need a .wav")):
         rc, _, err = run_cli(["decode", str(ringing_evc), str(tmp_path / name), *extra], capsys)
         assert rc != 0 and message in err and len(err.strip().splitlines()) == 1
         assert not (tmp_path / name).exists()

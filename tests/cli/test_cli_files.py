@@ -55,7 +55,7 @@ def test_dump_undump_is_byte_identical(evc: Path, tmp_path: Path, capsys: pytest
 def test_hand_edited_json_undumps(evc: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run_cli(["dump", str(evc)], capsys)
     obj = json.loads(out)
-    obj["events"] = [{"time_samples": 100, "controls": {"amp_db": 0.9}}]  # other controls default
+    obj["events"] = [{"time_samples": 100, "controls": {"amp_db": -9.0}}]  # in dB; other controls default
     src = tmp_path / "edit.json"
     src.write_text(json.dumps(obj))
     dst = tmp_path / "edit.evc"

@@ -37,7 +37,7 @@ def test_timeline_draws_one_segment_per_event_with_its_duration(tmp_path):
     es = _events(12)
     durations = np.linspace(0.1, 1.2, 12)
     audio = np.random.default_rng(0).normal(0, 0.1, 44100).astype(np.float32)
-    fig = plot_timeline(es, audio, durations_s=durations)
+    fig = plot_timeline(es, audio, durations_s=durations, view="tsne")  # the paper's Fig. 1
     ax2 = fig.axes[-1]
     segments = ax2.collections[0].get_segments()
     assert len(segments) == 12
