@@ -93,3 +93,14 @@ def test_the_output_format_follows_the_suffix(ringing_evc: Path, tmp_path: Path,
         rc, _, err = run_cli(["decode", str(ringing_evc), str(tmp_path / name), *extra], capsys)
         assert rc != 0 and message in err and len(err.strip().splitlines()) == 1
         assert not (tmp_path / name).exists()
+
+
+def test_a_range_past_the_end_is_said(ringing_evc: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    total_s = 3 * CHUNK_SAMPLES / 22050
+    rc, _, err = run_cli(["decode", str(ringing_evc), str(tmp_path / "end.wav"), "--start", repr(total_s - 1),
+                          "--duration", "5", "-q"], capsys)
+    assert rc == 0
+    assert len(sf.read(tmp_path / "end.wav")[0]) == round(22050 * 1.0)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "warning" in lines[0] and f"ends at {total_s:.3f} s" in lines[0]
+    assert "writing 1.000 s" in lines[0] and "5 s asked" in lines[0]

@@ -88,6 +88,9 @@ def _bench(args: argparse.Namespace) -> int:
         raise EventCodecError("--merge goes with --report-only")
     if args.report_only:
         return _report_only(args.out, args.quiet, args.merge, args.overwrite)
+    if (args.out / "results.json").exists() and not args.overwrite:
+        raise EventCodecError(f"{args.out} holds the results of a run: pass -y/--overwrite to replace them, or "
+                              "another --out")
     patterns = args.systems or (list(QUICK_SYSTEMS) if args.quick else None)
     systems = select_systems(patterns)
     clips = load_corpus(args.corpus, args.split or ("dev" if args.quick else "test"))
@@ -111,9 +114,6 @@ def _bench(args: argparse.Namespace) -> int:
         raise EventCodecError(f"--out {out} exists and is not a folder")
     if out.resolve() == args.corpus.resolve():
         raise EventCodecError("--out must not be the corpus folder")
-    if (out / "results.json").exists() and not args.overwrite:
-        raise EventCodecError(f"{out} holds the results of a run: pass -y/--overwrite to replace them, or another "
-                              "--out")
     out.mkdir(parents=True, exist_ok=True)
     if not args.no_visqol and not visqol_available():  # say it now, not after an hour of FAILED cells
         print("eventcodec bench: warning: ViSQOL is not installed (pip install 'eventcodec[bench]'); its column "
