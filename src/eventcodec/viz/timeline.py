@@ -85,7 +85,7 @@ def plot_timeline(
         f_hz = np.maximum(np.arange(spec.shape[0] + 1) - 0.5, 0.5) * sr / N_FFT
         mesh = ax.pcolormesh(t_s, f_hz, spec, cmap="Greys", vmin=BACKGROUND_FLOOR_DB, vmax=0, shading="flat",
                              rasterized=True)
-        fig.colorbar(mesh, ax=ax, label="input level (dB re max)", pad=0.08)
+        fig.colorbar(mesh, ax=ax, label="input level (dB re max)", pad=0.08 if view == "tsne" else 0.02)
     ax.set_yscale("log")
     ax.set_xlim(0, duration_s)
     ax.set_ylim(MIN_HZ, sr / 2)
