@@ -233,7 +233,7 @@ def _add_encode_options(p: argparse.ArgumentParser) -> None:
                    help="cap on the event rate (default: the preset's)")
     p.add_argument("--bitrate-kbps", type=_positive, default=None, metavar="X",
                    help="target bitrate, texture included (default: none; the rate follows the music, typically "
-                   "1-4 kbps with ~1 kbps of texture: the example clip takes 2.7 kbps)")
+                   "1-4 kbps, ~1 kbps of it texture; `eventcodec info` tells what a file took)")
     p.add_argument("--checkpoint", default=None, metavar="PATH|HASH", help="trained model (learned encoder)")
     p.add_argument("--bits", type=int, default=None, choices=range(0, 17), metavar="0..16",
                    help="bits per stored value (default 8; f0_hz 12)")
