@@ -3,7 +3,7 @@
     .venv/bin/python docs/figures/make_figures.py [--quality fast|default|best] [--out docs/figures]
 
 Encodes the example clip (8 s) and, for the t-SNE map, 8 s of a second real piece (Wesnoth's
-"elvish-theme.ogg" when installed), then writes timeline.png, map.png, stages.png and controls.png
+"elvish-theme.ogg" when installed), then writes timeline.png (and timeline_tsne.png, the paper's view), map.png, stages.png and controls.png
 and prints what it drew.
 """
 
@@ -60,6 +60,8 @@ def main() -> int:
     print(f"pitched events: {int(pitched.sum())} of {len(es)}")
     save(plot_timeline(es, audio, title=f"{CLIP.name}: {len(es)} events over the input spectrogram"),
          out / "timeline.png")
+    save(plot_timeline(es, audio, title=f"{CLIP.name}: the paper's view (height = 1-D t-SNE)", view="tsne"),
+         out / "timeline_tsne.png")
 
     sets = [(CLIP.stem, es)]
     if SECOND.exists():
@@ -86,7 +88,7 @@ def main() -> int:
     near = edit.nearest([(CLIP.stem, es)], 0, index, k=2)[1]
     save(plot_controls(es, index, reference=es, reference_index=near.event_index), out / "controls.png")
     print(f"controls reference: nearest neighbour {near.event_index} (d = {near.distance:.3f})")
-    print(f"wrote timeline.png, map.png, map_f0.png, stages.png, controls.png to {out}")
+    print(f"wrote timeline.png, timeline_tsne.png, map.png, map_f0.png, stages.png, controls.png to {out}")
     return 0
 
 

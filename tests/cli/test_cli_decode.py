@@ -96,7 +96,7 @@ def test_the_output_format_follows_the_suffix(ringing_evc: Path, tmp_path: Path,
     assert run_cli(["decode", str(ringing_evc), str(flac), "-q"], capsys)[0] == 0
     assert sf.info(flac).format == "FLAC" and sf.info(wav).format == "WAV"
     assert np.array_equal(sf.read(flac, dtype="int16")[0], sf.read(wav, dtype="int16")[0])
-    for name, extra, message in (("a.mp3", [], "not .mp3"), ("b.flac", ["--float"], "need a .wav")):
+    for name, extra, message in (("a.mp3", [], "writes .wav or .flac files"), ("b.flac", ["--float"], "need a .wav")):
         rc, _, err = run_cli(["decode", str(ringing_evc), str(tmp_path / name), *extra], capsys)
         assert rc != 0 and message in err and len(err.strip().splitlines()) == 1
         assert not (tmp_path / name).exists()
@@ -118,3 +118,14 @@ def test_the_decoder_is_never_louder_than_the_inputs_peak_unless_asked(
     assert -6.0 < peaks["limit"] <= -0.1 + 0.01
     rc, _, err = run_cli(["decode", str(evc), str(tmp_path / "x.wav"), "--limit", "--no-limit"], capsys)
     assert rc != 0 and "not allowed with" in err
+
+
+def test_a_range_past_the_end_is_said(ringing_evc: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    total_s = 3 * CHUNK_SAMPLES / 22050
+    rc, _, err = run_cli(["decode", str(ringing_evc), str(tmp_path / "end.wav"), "--start", repr(total_s - 1),
+                          "--duration", "5", "-q"], capsys)
+    assert rc == 0
+    assert len(sf.read(tmp_path / "end.wav")[0]) == round(22050 * 1.0)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "warning" in lines[0] and f"ends at {total_s:.3f} s" in lines[0]
+    assert "writing 1.000 s" in lines[0] and "5 s asked" in lines[0]

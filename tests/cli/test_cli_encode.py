@@ -53,3 +53,7 @@ def test_demo_writes_its_files(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "bits per event" in out and str(tmp_path / "demo") in out
     decoded, _ = sf.read(tmp_path / "demo" / "traveling_minstrels_8s_decoded.wav", dtype="float32")
     assert len(decoded) == 8 * 22050
+    (tmp_path / "demo" / "mine.txt").write_text("kept")
+    rc, _, err = run_cli(["demo", "--out", str(tmp_path / "demo"), "--quality", "fast", "--quiet"], capsys)
+    assert rc == 0, err  # `make demo` twice: the demo replaces its own files, and only those
+    assert (tmp_path / "demo" / "mine.txt").read_text() == "kept"

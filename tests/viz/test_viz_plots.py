@@ -37,7 +37,7 @@ def test_timeline_draws_one_segment_per_event_with_its_duration(tmp_path):
     es = _events(12)
     durations = np.linspace(0.1, 1.2, 12)
     audio = np.random.default_rng(0).normal(0, 0.1, 44100).astype(np.float32)
-    fig = plot_timeline(es, audio, durations_s=durations)
+    fig = plot_timeline(es, audio, durations_s=durations, view="tsne")  # the paper's Fig. 1
     ax2 = fig.axes[-1]
     segments = ax2.collections[0].get_segments()
     assert len(segments) == 12
@@ -95,3 +95,36 @@ def test_stages_plot_has_one_panel_per_stage_on_a_shared_scale():
     assert max(float(m.get_array().max()) for m in meshes) == pytest.approx(0.0)
     with pytest.raises(EventCodecError, match="unknown stage"):
         plot_stages(es, 0, stages=("nope",))
+
+
+def _pitched_and_noise() -> EventSet:
+    """Three pitched tones (220, 440, 880 Hz) and a noise hit in the 1-4 kHz band."""
+    p = np.tile(controls.to_physical(controls.default_unit_vector()), (4, 1))
+    col = controls.INDEX
+    p[:, col["f0_hz"]] = [220.0, 440.0, 880.0, 100.0]
+    p[:, col["tonal_mix"]] = [1.0, 1.0, 1.0, 0.0]
+    p[:, col["decay_s"]] = 1.0
+    p[3, col["noise_highpass_hz"]], p[3, col["noise_lowpass_hz"]] = 1000.0, 4000.0
+    return EventSet([0, 11025, 22050, 33075], controls.to_unit(p), n_samples=44100)
+
+
+def test_timeline_draws_events_at_their_pitch_or_noise_band_by_default():
+    from eventcodec.viz.embed import rgb
+
+    es = _pitched_and_noise()
+    fig = plot_timeline(es, np.zeros(44100, np.float32), durations_s=np.full(4, 0.2))
+    ax = fig.axes[0]  # the spectrogram's own frequency axis: no second axis of t-SNE positions
+    assert not any("t-SNE" in a.get_ylabel() for a in fig.axes)
+    heights = [s[0][1] for s in ax.collections[1].get_segments()]  # [0] is the spectrogram mesh
+    np.testing.assert_allclose(heights, [220.0, 440.0, 880.0, 2000.0], rtol=1e-4)
+    colours = ax.collections[1].get_colors()[:, :3]
+    np.testing.assert_allclose(colours, rgb(es.vectors, es.space, 0), atol=1e-6)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("pitched, at f0_hz" in t for t in labels) and any("noise band" in t for t in labels)
+
+
+def test_timeline_tsne_view_is_the_papers_figure():
+    fig = plot_timeline(_pitched_and_noise(), None, durations_s=np.full(4, 0.2), view="tsne")
+    assert "t-SNE" in fig.axes[-1].get_ylabel()
+    with pytest.raises(EventCodecError, match="view"):
+        plot_timeline(_pitched_and_noise(), None, view="sideways")  # type: ignore[arg-type]

@@ -93,8 +93,9 @@ class System:
                 opts.append("--no-texture")
             if p.get("notes") == "off":
                 opts.append("--no-notes")
-            return Commands(clip_wav, [*py, "eventcodec.cli.main", "encode", str(clip_wav), str(enc), *opts, "-q"],
-                            enc, [*py, "eventcodec.cli.main", "decode", str(enc), str(dec), "-q"], dec)
+            return Commands(clip_wav, [*py, "eventcodec.cli.main", "encode", str(clip_wav), str(enc), *opts, "-q",
+                                       "-y"],  # the benchmark owns its work folder (kept with --keep-audio)
+                            enc, [*py, "eventcodec.cli.main", "decode", str(enc), str(dec), "-q", "-y"], dec)
         if self.family == "gabor-mp":
             enc, dec = work / "out.gab", work / "decoded.wav"
             tool = [*py, "eventcodec.bench.gabor_tool"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from eventcodec.cli.threads import add_threads
 from eventcodec.errors import EventCodecError
 
 EXIT_SOME_FAILED = 1
@@ -14,15 +15,18 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("in_dir", metavar="IN_DIR", help="folder to read (searched recursively)")
     p.add_argument("out_dir", metavar="OUT_DIR", help="folder to write; the tree of IN_DIR is mirrored here")
     p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="worker processes (default: one per core; with --dask, LocalCluster workers)")
+                   help="worker processes, one thread each (default: --threads, else one per core; with --dask, "
+                   "LocalCluster workers)")
     p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                    help="run on this Dask scheduler (workers need eventcodec and the same paths)")
     p.add_argument("--dask", action="store_true", help="run on a new Dask LocalCluster instead of a process pool")
-    p.add_argument("--overwrite", action="store_true",
+    p.add_argument("-y", "--overwrite", action="store_true",
                    help="replace existing outputs that no batch run into OUT_DIR wrote (default: report them)")
     p.add_argument("--force", action="store_true",
                    help="redo files already done (e.g. after upgrading eventcodec); default: skip them")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_threads(p, "cores to use: N one-thread workers unless --workers says otherwise (default: all this process "
+                "may use)")
 
 
 def register(subparsers: Any) -> None:
@@ -55,7 +59,8 @@ def _config(args: argparse.Namespace) -> Any:
         raise EventCodecError("--workers must be at least 1")
     if args.scheduler and args.workers is not None:
         raise EventCodecError("--workers applies to local runs; a --scheduler cluster has its own workers")
-    return BatchConfig(workers=args.workers, scheduler=args.scheduler, dask=args.dask,
+    workers = args.workers if args.workers is not None or args.scheduler else args.threads  # one thread each
+    return BatchConfig(workers=workers, scheduler=args.scheduler, dask=args.dask,
                        overwrite=args.overwrite, force=args.force, progress=not args.quiet)
 
 

@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from eventcodec.cli.outputs import add_overwrite
+from eventcodec.cli.threads import add_threads
 from eventcodec.errors import EventCodecError
 from eventcodec.fileio import write_bytes_atomic
 
@@ -46,6 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--merge", nargs="+", type=Path, default=None, metavar="DIR",
                    help="with --report-only: combine the results.json of these runs (e.g. shards) into OUT")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_overwrite(p)
+    add_threads(p, "threads of the benchmark and of each eventcodec process it runs (default: $OMP_NUM_THREADS, "
+                "else all cores this process may use)")
     p.set_defaults(func=_bench)
 
 
@@ -82,7 +87,10 @@ def _bench(args: argparse.Namespace) -> int:
     if args.merge and not args.report_only:
         raise EventCodecError("--merge goes with --report-only")
     if args.report_only:
-        return _report_only(args.out, args.quiet, args.merge)
+        return _report_only(args.out, args.quiet, args.merge, args.overwrite)
+    if (args.out / "results.json").exists() and not args.overwrite:
+        raise EventCodecError(f"{args.out} holds the results of a run: pass -y/--overwrite to replace them, or "
+                              "another --out")
     patterns = args.systems or (list(QUICK_SYSTEMS) if args.quick else None)
     systems = select_systems(patterns)
     clips = load_corpus(args.corpus, args.split or ("dev" if args.quick else "test"))
@@ -170,13 +178,16 @@ def merge_meta(metas: list[dict[str, Any]]) -> dict[str, Any]:
     return meta
 
 
-def _report_only(out: Path, quiet: bool, merge: list[Path] | None = None) -> int:
+def _report_only(out: Path, quiet: bool, merge: list[Path] | None = None, overwrite: bool = False) -> int:
     from eventcodec.bench.report import write_rows
 
     path = out / "results.json"
     if merge:
         if any(d.resolve() == out.resolve() for d in merge):
             raise EventCodecError("--out must be a new folder, not one of the --merge folders")
+        if path.exists() and not overwrite:
+            raise EventCodecError(f"{out} holds the results of a run: pass -y/--overwrite to replace them, or "
+                                  "another --out")
         parts = [_read_results(d) for d in merge]
         rows, meta = [r for rs, _ in parts for r in rs], merge_meta([m for _, m in parts])
         out.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,9 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eventcodec.cli.files import check_output, format_info
+from eventcodec.cli.files import format_info
+from eventcodec.cli.outputs import add_overwrite, check_output, input_path, output_path, shown
+from eventcodec.cli.threads import add_threads
 from eventcodec.errors import AudioError, EventCodecError
 
 if TYPE_CHECKING:
@@ -55,8 +57,8 @@ def _say(args: argparse.Namespace, text: str) -> None:
         print(text, file=sys.stderr)
 
 
-def encode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None:
-    """Encode audio file `source` to .evc `output` with the options in `args`."""
+def encode_to_file(source: Path, output: Path, args: argparse.Namespace, label: str | None = None) -> None:
+    """Encode audio file `source` to .evc `output` (named `label` in messages) with the options in `args`."""
     from eventcodec.audio import iter_blocks
     from eventcodec.codec import encode_file
     from eventcodec.encode import EncodeOptions, available
@@ -65,7 +67,7 @@ def encode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None
 
     if not source.is_file():
         raise AudioError(f"no such file: {source}")
-    check_output(output, source)
+    check_output(output, source, overwrite=getattr(args, "overwrite", False))
     blocks = iter_blocks(source)  # a cheap probe: unreadable or empty audio fails here, before any encoder runs
     try:
         if next(blocks, None) is None:
@@ -88,7 +90,8 @@ def encode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None
     data = encode_evc(events, bits=args.bits)
     write_bytes_atomic(output, data)
     seconds = events.duration_s or 1.0
-    _say(args, f"wrote {output}: {len(events)} events, {len(data)} bytes, {len(data) * 8 / seconds / 1000:.2f} kbps")
+    _say(args, f"wrote {label or output}: {len(events)} events, {len(data)} bytes, "
+         f"{len(data) * 8 / seconds / 1000:.2f} kbps")
 
 
 def carry_samples(sample_rate: int) -> int:
@@ -106,8 +109,9 @@ def carry_samples(sample_rate: int) -> int:
     return max(bound, int(np.max(audible_length(worst, sample_rate))))
 
 
-def decode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None:
-    """Render .evc `source` (or the range --start/--duration) to a .wav or .flac `output`, block by block.
+def decode_to_file(source: Path, output: Path, args: argparse.Namespace, label: str | None = None) -> None:
+    """Render .evc `source` (or the range --start/--duration) to a .wav or .flac `output` (named `label` in
+    messages), block by block.
 
     16-bit unless --float; --gain-db scales; a look-ahead limiter keeps peaks under the input's (as the
     encoder recorded it, plus --gain-db), or under -0.1 dBFS with --limit, or nowhere with --no-limit;
@@ -120,7 +124,7 @@ def decode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None
     from eventcodec.codec import decode_blocks
     from eventcodec.format import evc_info, read_evc
 
-    check_output(output, source)
+    check_output(output, source, overwrite=getattr(args, "overwrite", False))
     info = evc_info(source)
     rate, total = int(info["sample_rate"]), int(info["n_samples"])
     start = round(getattr(args, "start", 0.0) * rate)
@@ -128,10 +132,13 @@ def decode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None
         raise EventCodecError(f"--start {args.start} s is past the end ({info['duration_s']:.3f} s)")
     duration = getattr(args, "duration", None)
     n_samples = total - start if duration is None else min(round(duration * rate), total - start)
+    if duration is not None and n_samples < round(duration * rate):
+        print(f"eventcodec: warning: the file ends at {info['duration_s']:.3f} s: writing {n_samples / rate:.3f} s, "
+              f"not the {duration:g} s asked from {args.start:g} s", file=sys.stderr)
     events = read_evc(source, start, start + n_samples, carry_samples(rate))
     blocks = decode_blocks(events, start_sample=start, n_samples=n_samples, progress=not args.quiet,
                            texture=not getattr(args, "no_texture", False),
-                           texture_gain_db=getattr(args, "texture_gain_db", 0.0))
+                           texture_gain_db=getattr(args, "texture_gain_db", None) or 0.0)
     gain_db = getattr(args, "gain_db", 0.0)
     if gain_db:
         blocks = (b * np.float32(10.0 ** (gain_db / 20.0)) for b in blocks)
@@ -151,7 +158,7 @@ def decode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None
     peak = f"peak {_dbfs(written.peak)} dBFS"
     if limiter is not None:
         peak += f", {limiter.limited} samples limited"
-    _say(args, f"wrote {output}: {n_samples / rate:.3f} s from {len(events)} events, {peak}")
+    _say(args, f"wrote {label or output}: {n_samples / rate:.3f} s from {len(events)} events, {peak}")
     if written.clipped:
         print(f"eventcodec: warning: {written.clipped} samples ({100 * written.clipped / written.n_samples:.3g}%) "
               f"passed full scale and were clipped (peak {_dbfs(written.peak)} dBFS); decode with --limit, "
@@ -174,12 +181,19 @@ def _dbfs(peak: float) -> str:
 
 
 def _encode(args: argparse.Namespace) -> int:
-    encode_to_file(Path(args.input), Path(args.output), args)
+    check_output(args.output, args.input, overwrite=args.overwrite, suffixes=(".evc",), writer="encode")
+    with input_path(args.input) as source, output_path(args.output, ".evc") as output:
+        encode_to_file(source, output, args, shown(args.output))
     return 0
 
 
 def _decode(args: argparse.Namespace) -> int:
-    decode_to_file(Path(args.input), Path(args.output), args)
+    if args.no_texture and args.texture_gain_db is not None:
+        raise EventCodecError("--texture-gain-db sets the level of the texture that --no-texture leaves out: "
+                              "give one or the other")
+    check_output(args.output, args.input, overwrite=args.overwrite, suffixes=(".wav", ".flac"), writer="decode")
+    with input_path(args.input, ".evc") as source, output_path(args.output, ".wav") as output:
+        decode_to_file(source, output, args, shown(args.output))
     return 0
 
 
@@ -189,6 +203,7 @@ def _demo(args: argparse.Namespace) -> int:
     from eventcodec.format import evc_info
 
     out = Path(args.out)
+    args = argparse.Namespace(**{**vars(args), "overwrite": True})  # the demo replaces its own files
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -198,7 +213,7 @@ def _demo(args: argparse.Namespace) -> int:
     evc, decoded, original, info_txt = (out / f"{stem}.evc", out / f"{stem}_decoded.wav",
                                         out / f"{stem}_original.wav", out / "info.txt")
     encode_to_file(clip, evc, args)
-    decode_to_file(evc, decoded, argparse.Namespace(start=0.0, duration=None, quiet=args.quiet))
+    decode_to_file(evc, decoded, argparse.Namespace(start=0.0, duration=None, quiet=args.quiet, overwrite=True))
     audio, _ = load(clip)
     save_wav(original, audio)
     text = format_info(evc_info(evc), evc.name)
@@ -215,9 +230,15 @@ def _add_encode_options(p: argparse.ArgumentParser) -> None:
     names = available()
     p.add_argument("--encoder", choices=names or None, default=None,
                    help=f"which encoder (default: abs when installed); available: {', '.join(names) or 'none'}")
-    p.add_argument("--quality", choices=("fast", "default", "best"), default="default", help="speed/quality preset")
-    p.add_argument("--events-per-second", type=_positive, default=None, metavar="X", help="cap on the event rate")
-    p.add_argument("--bitrate-kbps", type=_positive, default=None, metavar="X", help="target bitrate")
+    p.add_argument("--quality", choices=("fast", "default", "best"), default="default",
+                   help="speed/quality preset of the search (abs encoder): fast = up to 12 events/s, fewer "
+                   "candidates, faster than real time; default = up to 16 events/s; best = up to 24 events/s, each "
+                   "event refined (slowest). Default: default")
+    p.add_argument("--events-per-second", type=_positive, default=None, metavar="X",
+                   help="cap on the event rate (default: the preset's)")
+    p.add_argument("--bitrate-kbps", type=_positive, default=None, metavar="X",
+                   help="target bitrate, texture included (default: none; the rate follows the music, typically "
+                   "1-4 kbps, ~1 kbps of it texture; `eventcodec info` tells what a file took)")
     p.add_argument("--checkpoint", default=None, metavar="PATH|HASH", help="trained model (learned encoder)")
     p.add_argument("--bits", type=int, default=None, choices=range(0, 17), metavar="0..16",
                    help="bits per stored value (default 8; f0_hz 12)")
@@ -226,26 +247,30 @@ def _add_encode_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-notes", action="store_true",
                    help="skip the note stage (one event per tracked note) and run the pursuit alone (abs encoder)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summary")
+    add_threads(p)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("encode", help="audio file -> .evc", description="Encode audio (wav/flac/ogg/mp3/opus, "
-                       "anything ffmpeg reads) into events.")
-    p.add_argument("input", help="audio file")
-    p.add_argument("output", help=".evc file to write")
+                       "anything ffmpeg reads) into events. `-` reads the audio from stdin or writes the .evc to "
+                       "stdout (messages go to stderr).")
+    p.add_argument("input", help="audio file, or - for stdin")
+    p.add_argument("output", help=".evc file to write, or - for stdout")
     _add_encode_options(p)
+    add_overwrite(p)
     p.set_defaults(func=_encode)
 
     p = sub.add_parser("decode", help=".evc -> wav/flac", description="Render events to a 16-bit .wav or "
                        ".flac, never louder than the input's peak (a look-ahead limiter holds the peak the "
                        "encoder recorded; see --limit, --no-limit); with --start/--duration only the chunks that "
-                       "sound in that range are read.")
-    p.add_argument("input", help=".evc file")
-    p.add_argument("output", help="audio file to write: .wav or .flac")
+                       "sound in that range are read. `-` reads the .evc from stdin or writes WAV to stdout "
+                       "(messages go to stderr).")
+    p.add_argument("input", help=".evc file, or - for stdin")
+    p.add_argument("output", help="audio file to write: .wav or .flac, or - for WAV on stdout")
     p.add_argument("--start", type=_non_negative, default=0.0, metavar="S", help="start time in seconds")
     p.add_argument("--duration", type=_positive, default=None, metavar="D", help="seconds to render")
     p.add_argument("--no-texture", action="store_true", help="render the events alone, without the noise texture")
-    p.add_argument("--texture-gain-db", type=_finite, default=0.0, metavar="DB",
+    p.add_argument("--texture-gain-db", type=_finite, default=None, metavar="DB",
                    help="level of the noise texture re what the encoder measured (default 0)")
     p.add_argument("--gain-db", type=_finite, default=0.0, metavar="DB", help="output gain (default 0)")
     peak = p.add_mutually_exclusive_group()
@@ -255,10 +280,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                       help="no limiter: peaks may pass the input's (a 16-bit file clips over full scale)")
     p.add_argument("--float", action="store_true", help="write 32-bit float samples (nothing is clipped)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summary")
+    add_overwrite(p)
+    add_threads(p)
     p.set_defaults(func=_decode)
 
     p = sub.add_parser("demo", help="encode + decode the shipped example", description="Encode and decode the "
-                       "example clip into a folder: the .evc, decoded and original wavs, and the info text.")
+                       "example clip into a folder: the .evc, decoded and original wavs, and the info text. A second "
+                       "run replaces these four files (and nothing else in the folder).")
     p.add_argument("--out", default="out/demo", help="folder for the results (default out/demo)")
     _add_encode_options(p)
     p.set_defaults(func=_demo)

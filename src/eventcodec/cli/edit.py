@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from eventcodec.cli.outputs import add_overwrite, check_output
+from eventcodec.cli.threads import add_threads
 from eventcodec.errors import EventCodecError
 from eventcodec.types import EventSet
 
@@ -148,8 +150,10 @@ TEXTURE_FOLLOWS = frozenset({"keep", "delete", "keep_index", "delete_index", "sh
 
 
 def run_edit(args: argparse.Namespace) -> int:
-    events = read_events(args.input)
     ops = getattr(args, "ops", None) or []
+    inputs = [args.input, *args.pool, *(v.rpartition("@")[0] or v for o, v in ops if o == "mix")]
+    check_output(args.output, *inputs, overwrite=args.overwrite, suffixes=(".evc", ".json"), writer="edit")
+    events = read_events(args.input)
     if not ops:
         raise EventCodecError("no edit given (see eventcodec edit --help)")
     with warnings.catch_warnings(record=True) as caught:
@@ -167,7 +171,6 @@ def run_edit(args: argparse.Namespace) -> int:
             after = event_band_power(edited)
             events, power = edited.replace(texture=follow(texture, power, after)), after
     _print_warnings(caught)
-    inputs = [args.input, *args.pool, *(v.rpartition("@")[0] or v for o, v in ops if o == "mix")]
     write_events(events, args.output, inputs)
     if not args.quiet:
         print(f"{args.output}: {len(events)} events, {events.duration_s:.2f} s", file=sys.stderr)
@@ -179,7 +182,17 @@ def run_neighbours(args: argparse.Namespace) -> int:
 
     paths = [args.input, *[p for p in args.pool if p != args.input]]
     sets = [(p, read_events(p)) for p in paths]
+    out_dir = Path(args.render) if args.render else None
+    if out_dir is not None:
+        try:  # before any work: the folder is made, or the reason it cannot be is the error
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise EventCodecError(f"cannot create --render folder {out_dir}: {e.strerror or e}") from None
     found = edit.nearest(sets, 0, args.index, k=args.k)
+    names = [] if out_dir is None else [out_dir / f"neighbour{rank:02d}_{Path(n.source).stem}_{n.event_index}.wav"
+                                        for rank, n in enumerate(found)]
+    for name in names:  # before rendering
+        check_output(name, *paths, overwrite=args.overwrite)
     controls_space = sets[0][1].space == "controls"
     head = f"{'rank':>4}  {'distance':>8}  {'time_s':>8}  {'index':>5}  "
     print(head + ("f0_hz     amp_db  decay_s  tonal  " if controls_space else "") + "file")
@@ -193,15 +206,11 @@ def run_neighbours(args: argparse.Namespace) -> int:
                                  for c in ("f0_hz", "amp_db", "decay_s", "tonal_mix"))
             row += f"{f0:7.1f}  {amp:7.1f}  {dec:7.3f}  {ton:5.2f}  "
         print(row + n.source)
-    if args.render:
+    if names:
         from eventcodec.audio import save_wav
 
-        out_dir = Path(args.render)
-        if not out_dir.is_dir():
-            raise EventCodecError(f"--render folder {out_dir} does not exist")
-        for rank, n in enumerate(found):
+        for n, name in zip(found, names, strict=True):
             audio = render_one(sets[n.set_index][1], n.event_index, "output")
-            name = out_dir / f"neighbour{rank:02d}_{Path(n.source).stem}_{n.event_index}.wav"
             save_wav(name, audio, sets[n.set_index][1].sample_rate)
         if not args.quiet:
             print(f"wrote {len(found)} wav files to {out_dir}", file=sys.stderr)
@@ -218,26 +227,22 @@ def render_one(events: EventSet, index: int, stage: str = "output") -> Any:
 def run_render_event(args: argparse.Namespace) -> int:
     from eventcodec.audio import save_wav
 
+    check_output(args.output, args.input, overwrite=args.overwrite, suffixes=(".wav",), writer="render-event")
     events = read_events(args.input)
-    if Path(args.output).suffix.lower() != ".wav":
-        raise EventCodecError(f"cannot write {args.output}: render-event writes a .wav file")
-    from eventcodec.fileio import same_file
-
-    if same_file(args.input, args.output):
-        raise EventCodecError("refusing to overwrite the input")
     save_wav(args.output, render_one(events, args.index, args.stage), events.sample_rate)
     return 0
 
 
+EXPORT_SUFFIXES = {"csv": (".csv",), "midi": (".mid", ".midi")}
+
+
 def run_export(args: argparse.Namespace) -> int:
-    events = read_events(args.input)
     fmt = args.format or {".csv": "csv", ".mid": "midi", ".midi": "midi"}.get(Path(args.output).suffix.lower())
     if fmt is None:
         raise EventCodecError(f"cannot tell the format of {args.output}: use .csv/.mid or --format")
-    from eventcodec.fileio import same_file
-
-    if same_file(args.input, args.output):
-        raise EventCodecError("refusing to overwrite the input")
+    check_output(args.output, args.input, overwrite=args.overwrite, suffixes=EXPORT_SUFFIXES[fmt],
+                 writer=f"export --format {fmt}")
+    events = read_events(args.input)
     if fmt == "csv":
         from eventcodec.export.csv import write_csv
 
@@ -283,7 +288,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--texture-stays", action="store_true",
                    help="leave the noise texture as encoded (by default the texture beside edited events follows "
                    "them: deleting the bass takes the texture's bass too)")
-    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    add_overwrite(p)
+    add_threads(p)
     p.set_defaults(func=run_edit, ops=[])
 
     n = sub.add_parser("neighbours", help="the events most similar to one event, across files",
@@ -292,19 +299,29 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     n.add_argument("index", type=int, help="index of the query event")
     n.add_argument("--pool", nargs="*", default=[], metavar="EVC", help="more .evc files to search")
     n.add_argument("-k", type=int, default=5, help="how many (the query itself is first)")
-    n.add_argument("--render", metavar="DIR", help="also write each neighbour alone as a wav into DIR")
-    n.add_argument("--quiet", action="store_true")
+    n.add_argument("--render", metavar="DIR", help="also write each neighbour alone as a wav into DIR (made if "
+                   "missing)")
+    n.add_argument("-q", "--quiet", action="store_true", help="no summary of the files written")
+    add_overwrite(n)
+    add_threads(n)
     n.set_defaults(func=run_neighbours)
 
-    r = sub.add_parser("render-event", help="render one event alone (optionally one decoder stage) to wav")
+    r = sub.add_parser("render-event", help="render one event alone (optionally one decoder stage) to wav",
+                       description="Render one event of an .evc alone to a 16-bit .wav: the whole decoder's output "
+                       "or one stage of it (impulse, resonance, body, room), to hear what each block adds.")
     r.add_argument("input", help="input .evc")
     r.add_argument("index", type=int, help="event index")
     r.add_argument("output", help="output .wav")
     r.add_argument("--stage", choices=STAGES, default="output", help="decoder stage to hear (default output)")
+    add_overwrite(r)
+    add_threads(r)
     r.set_defaults(func=run_render_event)
 
-    e = sub.add_parser("export", help="export the event list as CSV or MIDI")
+    e = sub.add_parser("export", help="export the event list as CSV or MIDI",
+                       description="Write the events as CSV (one row per event: time and every control in its "
+                       "units) or MIDI (pitched events as notes, unpitched ones as General MIDI drums).")
     e.add_argument("input", help="input .evc")
     e.add_argument("output", help="output .csv or .mid")
     e.add_argument("--format", choices=("csv", "midi"), help="default: from the output suffix")
+    add_overwrite(e)
     e.set_defaults(func=run_export)

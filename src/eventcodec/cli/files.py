@@ -4,30 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from eventcodec.cli.outputs import STDIO, add_overwrite, check_output
 from eventcodec.errors import EventCodecError, FormatError
-from eventcodec.fileio import same_file, write_bytes_atomic
+from eventcodec.fileio import write_bytes_atomic
 
 MAX_JSON_BYTES = 2**30
-
-
-def check_output(output: str | os.PathLike[str], *inputs: str | os.PathLike[str]) -> None:
-    """Refuse, before any work, an output that names an input (never overwritten) or cannot be created."""
-    for inp in inputs:
-        if same_file(output, inp) or Path(output).resolve() == Path(inp).resolve():
-            raise EventCodecError(f"refusing to write the output onto the input file {inp}")
-    dest = Path(output)
-    parent = dest.parent if str(dest.parent) else Path(".")
-    if not parent.is_dir():
-        raise EventCodecError(f"cannot write {dest}: folder {parent} does not exist")
-    if dest.is_dir():
-        raise EventCodecError(f"cannot write {dest}: it is a directory")
-    if not os.access(parent, os.W_OK):
-        raise EventCodecError(f"cannot write {dest}: folder {parent} is not writable")
+META_CHARS = 300  # `info` shows this much of the meta JSON on one line
 
 
 def _bits_text(bits: list[int], space: str) -> str:
@@ -64,7 +50,9 @@ def format_info(info: dict[str, Any], name: str) -> str:
     if info["space"] == "controls" and info["model_hash"] and info["model_hash"] != schema_hash():
         lines.append(f"warning:         written with another controls table (this one is {schema_hash()})")
     if info["meta"]:
-        lines.append(f"meta:            {json.dumps(info['meta'], sort_keys=True)[:300]}")
+        meta = json.dumps(info["meta"], sort_keys=True)
+        cut = meta if len(meta) <= META_CHARS else meta[: META_CHARS - 1] + "…"
+        lines.append(f"meta:            {cut}" + ("  (all of it: info --json)" if cut != meta else ""))
     return "\n".join(lines)
 
 
@@ -79,12 +67,13 @@ def _info(args: argparse.Namespace) -> int:
 def _dump(args: argparse.Namespace) -> int:
     from eventcodec.format import eventset_to_json, read_evc
 
+    if args.output not in (None, STDIO):
+        check_output(args.output, args.file, overwrite=args.overwrite, suffixes=(".json",), writer="dump")
     events = read_evc(args.file)
-    text = json.dumps(eventset_to_json(events), indent=1) + "\n"
-    if args.output is None:
+    text = json.dumps(eventset_to_json(events, normalised=args.normalised), indent=1) + "\n"
+    if args.output in (None, STDIO):
         sys.stdout.write(text)
     else:
-        check_output(args.output, args.file)
         write_bytes_atomic(args.output, text.encode())
     return 0
 
@@ -96,7 +85,7 @@ def _undump(args: argparse.Namespace) -> int:
     src = Path(args.json_file)
     if not src.is_file():
         raise EventCodecError(f"no such file: {src}")
-    check_output(args.output, src)
+    check_output(args.output, src, overwrite=args.overwrite, suffixes=(".evc",), writer="undump")
     if src.stat().st_size > MAX_JSON_BYTES:
         raise FormatError(f"{src} is larger than {MAX_JSON_BYTES} bytes")
     events = eventset_from_json(parse_json(src.read_bytes(), str(src)))
@@ -111,15 +100,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=_info)
 
     p = sub.add_parser("dump", help="an .evc file as JSON", description="Write the events of an .evc file as "
-                       "editable JSON (times in samples, normalised controls); `undump` turns it back.")
+                       "editable JSON (times in samples, controls in their units under their names, as in the CSV "
+                       "export); `undump` turns it back, byte for byte.")
     p.add_argument("file", help="an .evc file")
-    p.add_argument("-o", "--output", help="write to this file instead of stdout")
+    p.add_argument("-o", "--output", help="write to this .json file instead of stdout")
+    p.add_argument("--normalised", action="store_true",
+                   help="write the stored 0..1 values under \"unit_controls\" instead of units")
+    add_overwrite(p)
     p.set_defaults(func=_dump)
 
-    p = sub.add_parser("undump", help="JSON back to .evc", description="Write the JSON form (from `dump`) as "
-                       "an .evc file; a dump of an .evc undumps to the same bytes.")
+    p = sub.add_parser("undump", help="JSON back to .evc", description="Write the JSON form (from `dump`, in "
+                       "units or --normalised) as an .evc file; a dump of an .evc undumps to the same bytes.")
     p.add_argument("json_file", help="JSON written by `eventcodec dump`")
     p.add_argument("output", help="the .evc file to write")
     p.add_argument("--bits", type=int, default=None, choices=range(0, 17), metavar="0..16",
                    help="bits per value (default: the quantizer stored in the JSON, else 8)")
+    add_overwrite(p)
     p.set_defaults(func=_undump)

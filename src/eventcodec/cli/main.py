@@ -46,6 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     keep_freed_memory()  # renders reuse their buffers instead of faulting fresh pages in (eventcodec.allocator)
+    if hasattr(args, "threads"):
+        from eventcodec.cli.threads import apply_threads
+
+        apply_threads(args.threads)
     try:
         return int(args.func(args) or 0)
     except EventCodecError as e:

@@ -8,16 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from eventcodec.cli.edit import read_events
-from eventcodec.errors import EventCodecError
+from eventcodec.cli.outputs import add_overwrite, check_output
+from eventcodec.cli.threads import add_threads
 
 
 def _check_output(args: argparse.Namespace, inputs: list[str]) -> None:
-    from eventcodec.fileio import same_file
-
-    if Path(args.output).suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise EventCodecError(f"cannot write {args.output}: use a .png, .svg or .pdf file name")
-    if any(same_file(p, args.output) for p in inputs):
-        raise EventCodecError("refusing to overwrite an input")
+    check_output(args.output, *inputs, overwrite=args.overwrite, suffixes=(".png", ".svg", ".pdf"), writer="plot")
 
 
 def _save(fig: Any, args: argparse.Namespace) -> int:
@@ -39,7 +35,7 @@ def run_timeline(args: argparse.Namespace) -> int:
         from eventcodec.audio import load
 
         audio, _ = load(args.audio, events.sample_rate)
-    return _save(plot_timeline(events, audio, title=args.title), args)
+    return _save(plot_timeline(events, audio, title=args.title, view=args.view), args)
 
 
 def run_map(args: argparse.Namespace) -> int:
@@ -66,34 +62,45 @@ def run_controls(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add `eventcodec plot` and its four figures."""
-    p = sub.add_parser("plot", help="figures: timeline, t-SNE map, decoder stages, controls (needs [viz])")
+    p = sub.add_parser("plot", help="figures: timeline, t-SNE map, decoder stages, controls (needs [viz])",
+                       description="Draw a figure of an event file as PNG, SVG or PDF (needs the [viz] extra).")
     figs = p.add_subparsers(dest="figure", metavar="FIGURE", required=True)
 
     def common(q: argparse.ArgumentParser) -> None:
         q.add_argument("-o", "--output", required=True, help="output .png, .svg or .pdf")
         q.add_argument("--title", help="figure title")
         q.add_argument("--dpi", type=int, default=130, help="resolution of PNG output")
-        q.add_argument("--quiet", action="store_true")
+        q.add_argument("-q", "--quiet", action="store_true", help="no summary of the file written")
+        add_overwrite(q)
+        add_threads(q)
 
-    t = figs.add_parser("timeline", help="events over the input's spectrogram")
+    t = figs.add_parser("timeline", help="events over the input's spectrogram",
+                        description="Each event as a bar over its audible duration, coloured by a 3-D t-SNE of "
+                        "its vector (similar colour = similar event).")
     t.add_argument("input", help=".evc file")
     t.add_argument("--audio", help="the input audio, drawn as a spectrogram behind the events")
+    t.add_argument("--view", choices=("pitch", "tsne"), default="pitch",
+                   help="pitch (default): pitched events at f0_hz, the others at their noise band's centre, on "
+                   "the spectrogram's frequency axis; tsne: the paper's Fig. 1, height = 1-D t-SNE position")
     common(t)
     t.set_defaults(func=run_timeline)
 
-    m = figs.add_parser("map", help="2-D t-SNE of the events of one or many files")
+    m = figs.add_parser("map", help="2-D t-SNE of the events of one or many files",
+                        description="A 2-D t-SNE of the event vectors of one or many files: near = similar.")
     m.add_argument("inputs", nargs="+", help=".evc files")
     m.add_argument("--color-by", help="a control name, or 'file' (default: f0_hz for one file, file for many)")
     common(m)
     m.set_defaults(func=run_map)
 
-    s = figs.add_parser("stages", help="one event through the decoder: impulse, resonance, room, output")
+    s = figs.add_parser("stages", help="one event through the decoder: impulse, resonance, room, output",
+                        description="One event's waveform after each decoder block, on a shared scale.")
     s.add_argument("input", help=".evc file")
     s.add_argument("index", type=int, help="event index")
     common(s)
     s.set_defaults(func=run_stages)
 
-    c = figs.add_parser("controls", help="one event's 32 controls as bars with units")
+    c = figs.add_parser("controls", help="one event's 32 controls as bars with units",
+                        description="One event's 32 controls as bars, labelled with their values and units.")
     c.add_argument("input", help=".evc file")
     c.add_argument("index", type=int, help="event index")
     common(c)

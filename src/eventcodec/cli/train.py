@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from eventcodec.cli.threads import add_threads
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser("train", help="train the learned encoder/decoder on a folder of audio",
@@ -27,14 +29,17 @@ def register(sub: Any) -> None:
     p.add_argument("--export", type=Path, metavar="DIR",
                    help="after training, copy the weights (no optimizer state) to DIR/<hash>/")
     p.add_argument("--params", action="store_true", help="print the parameter count by module and exit")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    add_threads(p, "torch, BLAS and OpenMP threads per process (default: the config's train.threads, else "
+                "$OMP_NUM_THREADS, else all cores this process may use)")
     p.set_defaults(func=run)
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     train: dict[str, Any] = {}
     for key, value in (("max_steps", args.max_steps), ("max_minutes", args.max_minutes),
-                       ("batch_size", args.batch_size), ("learning_rate", args.lr), ("seed", args.seed)):
+                       ("batch_size", args.batch_size), ("learning_rate", args.lr), ("seed", args.seed),
+                       ("threads", getattr(args, "threads", None))):
         if value is not None:
             train[key] = value
     return {"train": train}

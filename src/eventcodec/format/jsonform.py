@@ -1,7 +1,9 @@
 """The JSON form of an EventSet (`eventcodec dump` / `undump`): readable, editable, exact.
 
-Values are written as the shortest decimals that read back to the same float32, so
-.evc -> JSON -> .evc reproduces the file byte for byte.
+Controls are written in their units under their names ("controls": {"f0_hz": 440.0, ...}), or normalised
+under "unit_controls" (0..1); version 1 files held normalised values under "controls" and still read.
+Values are the shortest decimals that read back to the same float32 (normalised) or float64 (units, from which
+the same float32 is recomputed), so .evc -> JSON -> .evc reproduces the file byte for byte.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from eventcodec.texture.grid import GRID, GRID_PLAIN, MASK_BINS, MAX_CODE, N_BAN
 from eventcodec.types import EventSet
 
 JSON_FORMAT = "eventcodec-events"
-JSON_VERSION = 1
+JSON_VERSION = 2
+READ_VERSIONS = (1, 2)  # version 1: "controls" held normalised values
 _KEYS = {"format", "version", "sample_rate", "n_samples", "space", "model_hash", "quantizer", "meta", "events"}
 _OPTIONAL = {"quantizer", "meta", "model_hash", "columns", "texture"}
 
@@ -25,18 +28,22 @@ def _short(x: np.float32) -> float:
     return float(str(x))
 
 
-def eventset_to_json(events: EventSet) -> dict[str, Any]:
-    """JSON-able dict; controls-space events name their controls, latent ones hold a plain vector."""
-    from eventcodec.controls import NAMES
+def eventset_to_json(events: EventSet, normalised: bool = False) -> dict[str, Any]:
+    """JSON-able dict; controls-space events name their controls (in units, or 0..1 under "unit_controls" when
+    `normalised`), latent ones hold a plain vector."""
+    from eventcodec.controls import NAMES, to_physical
 
     rows: list[dict[str, Any]] = []
-    for t, v in zip(events.times.tolist(), events.vectors, strict=True):
-        values = [_short(x) for x in v]
+    units = events.space == "controls" and not normalised
+    physical = to_physical(events.vectors).tolist() if units else None
+    for i, (t, v) in enumerate(zip(events.times.tolist(), events.vectors, strict=True)):
         row: dict[str, Any] = {"time_samples": t, "time_s": round(t / events.sample_rate, 6)}
-        if events.space == "controls":
-            row["controls"] = dict(zip(NAMES, values, strict=True))
+        if physical is not None:
+            row["controls"] = dict(zip(NAMES, physical[i], strict=True))
+        elif events.space == "controls":
+            row["unit_controls"] = dict(zip(NAMES, [_short(x) for x in v], strict=True))
         else:
-            row["vector"] = values
+            row["vector"] = [_short(x) for x in v]
         rows.append(row)
     return {
         "format": JSON_FORMAT, "version": JSON_VERSION, "sample_rate": events.sample_rate,
@@ -76,37 +83,61 @@ def _texture(obj: Any) -> Texture | None:
         raise FormatError(str(e)) from None
 
 
-def _vector(row: dict[str, Any], space: str, i: int) -> list[float]:
-    from eventcodec.controls import INDEX, default_unit_vector
+def _vector(row: dict[str, Any], space: str, i: int, version: int) -> list[float]:
+    from eventcodec.controls import INDEX, default_unit_vector, to_physical, to_unit
 
-    if "vector" in row:
+    keys = [k for k in ("vector", "controls", "unit_controls") if k in row]
+    if len(keys) != 1 or (keys[0] != "vector" and space != "controls"):
+        raise FormatError(f"event {i}: needs one of 'vector', 'controls' (in units) or 'unit_controls' (0..1) "
+                          "(the last two in the controls space)")
+    if keys[0] == "vector":
         vec = row["vector"]
         if not isinstance(vec, list) or len(vec) != VECTOR_SIZE:
             raise FormatError(f"event {i}: vector must be a list of {VECTOR_SIZE} numbers")
         values = vec
-    elif "controls" in row and space == "controls":
-        named = row["controls"]
+    else:
+        named = row[keys[0]]
         if not isinstance(named, dict):
-            raise FormatError(f"event {i}: controls must be an object of name: value")
+            raise FormatError(f"event {i}: {keys[0]} must be an object of name: value")
         unknown = sorted(set(named) - set(INDEX))
         if unknown:
             raise FormatError(f"event {i}: unknown controls {unknown}")
+        in_units = keys[0] == "controls" and version >= 2
         values = default_unit_vector().tolist()  # a control left out keeps its default
+        if in_units:
+            values = to_physical(np.array(values)).tolist()
         for name, val in named.items():
             values[INDEX[name]] = val
-    else:
-        raise FormatError(f"event {i}: needs a 'vector' (or 'controls' in the controls space)")
-    if not all(isinstance(x, int | float) and not isinstance(x, bool) and np.isfinite(x) for x in values):
+            if in_units and _all_numbers([val]):
+                _check_range(name, val, i)
+        if in_units and _all_numbers(values):
+            values = to_unit(np.array(values, dtype=np.float64)).tolist()  # clipped into the control's range
+    if not _all_numbers(values):
         raise FormatError(f"event {i}: values must be finite numbers")
     return [float(x) for x in values]
+
+
+def _check_range(name: str, value: float, i: int) -> None:
+    from eventcodec.controls import CONTROLS, INDEX
+
+    c = CONTROLS[INDEX[name]]
+    slack = 1e-9 * max(abs(c.min), abs(c.max))  # the decimals of a bound read back a hair outside it
+    if not c.min - slack <= value <= c.max + slack:
+        raise FormatError(f"event {i}: {name} = {value:g} {c.unit} is outside {c.min:g}..{c.max:g}".rstrip())
+
+
+def _all_numbers(values: list[Any]) -> bool:
+    return all(isinstance(x, int | float) and not isinstance(x, bool) and np.isfinite(x) for x in values)
 
 
 def eventset_from_json(obj: Any) -> EventSet:
     """Inverse of `eventset_to_json`; FormatError on anything malformed. `time_s` is informational only."""
     if not isinstance(obj, dict):
         raise FormatError("event JSON must be an object")
-    if obj.get("format") != JSON_FORMAT or obj.get("version") != JSON_VERSION:
-        raise FormatError(f"not {JSON_FORMAT} version {JSON_VERSION} JSON (see `eventcodec dump`)")
+    version = obj.get("version")
+    if obj.get("format") != JSON_FORMAT or version not in READ_VERSIONS or isinstance(version, bool):
+        raise FormatError(f"not {JSON_FORMAT} version {' or '.join(map(str, READ_VERSIONS))} JSON "
+                          "(see `eventcodec dump`)")
     missing = sorted(_KEYS - _OPTIONAL - set(obj))
     if missing:
         raise FormatError(f"event JSON lacks {missing}")
@@ -128,7 +159,7 @@ def eventset_from_json(obj: Any) -> EventSet:
         if not isinstance(t, int) or isinstance(t, bool) or t < 0:
             raise FormatError(f"event {i}: time_samples must be a non-negative integer")
         times.append(t)
-        vectors.append(_vector(row, space, i))
+        vectors.append(_vector(row, space, i, version))
     meta = obj.get("meta") or {}
     if not isinstance(meta, dict):
         raise FormatError("meta must be an object")
