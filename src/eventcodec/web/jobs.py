@@ -124,8 +124,12 @@ class JobManager:
         with self._lock:
             return [j for j in self._jobs.values() if j.state not in FINAL]
 
-    def cancel(self, job: Job, reason: str = "cancelled") -> None:
-        """Stop a job (killing its process); a finished job is left as it is."""
+    def cancel(self, job: Job, reason: str = "cancelled", wait_s: float = 0.0) -> None:
+        """Stop a job (killing its process); a finished job is left as it is.
+
+        Args:
+            wait_s: wait up to this long for the job to reach its final state (the answer then says "cancelled").
+        """
         if job.state in FINAL:
             return
         job.message = reason
@@ -133,6 +137,9 @@ class JobManager:
         proc = job.proc
         if proc is not None and proc.poll() is None:
             proc.kill()
+        deadline = time.monotonic() + wait_s
+        while job.state not in FINAL and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def cancel_session(self, session_id: str) -> None:
         for job in self.active():
