@@ -7,6 +7,8 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,6 +19,9 @@ from eventcodec.types import EventSet
 from eventcodec.web.app import create_app
 from eventcodec.web.security import Limits
 
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
 TEST_LIMITS = Limits(max_upload_bytes=2 * 2**20, max_duration_s=12.0, unwatched_grace_s=2.0)
 
 
@@ -81,3 +86,14 @@ def live_server(app: object) -> Iterator[str]:
 def serve() -> Callable[[object], contextlib.AbstractContextManager[str]]:
     """`with serve(app) as base_url:` runs a real uvicorn server on 127.0.0.1 (see `live_server`)."""
     return live_server
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for all browser tests (a launch costs seconds)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()

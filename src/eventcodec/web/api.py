@@ -125,8 +125,8 @@ def create_session(st: StudioDep) -> SessionInfo:
 def session_state(sid: SessionId, st: StudioDep) -> SessionState:
     """What a session holds, so a reloaded page can carry on where it was."""
     session = _session(st, sid)
-    return SessionState(session_id=session.id, audio=session.source, n_events=len(session.events or ()),
-                        busy=any(j.session_id == sid for j in st.jobs.active()))
+    return SessionState(session_id=session.id, has_example=st.example is not None, audio=session.source,
+                        n_events=len(session.events or ()), busy=any(j.session_id == sid for j in st.jobs.active()))
 
 
 @router.delete("/sessions/{sid}", status_code=204)

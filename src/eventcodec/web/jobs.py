@@ -212,7 +212,8 @@ class JobManager:
             except EventCodecError as e:
                 job.state, job.error = "failed", str(e)
                 return
-            job.progress, job.state, job.message = 1.0, "done", f"{job.n_events} events"
+            plural = "" if job.n_events == 1 else "s"
+            job.progress, job.state, job.message = 1.0, "done", f"{job.n_events} event{plural}"
 
     def _follow(self, job: Job) -> None:
         """Read the worker's stderr until it closes, updating progress and message."""
@@ -237,6 +238,7 @@ class JobManager:
             stage = line[8:]
             if stage.startswith("done "):
                 job.n_events = int(stage[5:])
+                stage = f"found {job.n_events} event{'' if job.n_events == 1 else 's'}"
             job.message = stage
         elif line.startswith("::error "):
             job.error = line[8:][:300]

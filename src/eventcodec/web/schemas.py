@@ -35,6 +35,7 @@ class AudioInfo(Strict):
 
 class SessionState(Strict):
     session_id: str
+    has_example: bool
     audio: AudioInfo | None = Field(description="the uploaded audio, if any")
     n_events: int = Field(description="events of the current state (0 before an encode)")
     busy: bool = Field(description="an encode is queued or running")
