@@ -24,6 +24,22 @@ from eventcodec.web.security import Limits, is_id, new_id
 
 MAX_HISTORY = 200
 MAX_KEPT = 16  # version-independent cache entries (original audio, maps) kept per session
+MAX_PER_VERSION = 24  # entries of the current version (renders, one event's stages: ~3 MB each) kept per session
+
+
+def release_freed_memory() -> None:
+    """Hand freed heap memory back to the OS (glibc `malloc_trim`; nothing elsewhere).
+
+    The CLI keeps up to 256 MB of freed memory for reuse (`eventcodec.allocator`); a server whose sessions
+    went should not hold on to it.
+    """
+    import contextlib
+    import ctypes
+    import sys
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def events_digest(events: EventSet) -> str:
@@ -152,8 +168,10 @@ class Session:
         with self.lock:
             if full[-1] == "kept" or full[-1] == self.version:
                 value = self.cache.setdefault(full, value)
-            if full[-1] == "kept" and sum(k[-1] == "kept" for k in self.cache) > MAX_KEPT:
-                del self.cache[next(k for k in self.cache if k[-1] == "kept")]
+            kept = full[-1] == "kept"
+            same = [k for k in self.cache if (k[-1] == "kept") == kept]  # oldest first (dicts keep order)
+            for old in same[: max(0, len(same) - (MAX_KEPT if kept else MAX_PER_VERSION))]:
+                del self.cache[old]
             return value
 
     def _bump(self) -> None:
@@ -217,14 +235,19 @@ class SessionStore:
         if self._on_delete:
             self._on_delete(sid)
         shutil.rmtree(session.folder, ignore_errors=True)
+        session.history.clear()
+        session.cache.clear()
+        release_freed_memory()
         return True
 
     def sweep(self, now: float | None = None) -> int:
-        """Delete sessions idle longer than the TTL; returns how many went."""
+        """Delete sessions idle longer than the TTL and return freed memory to the OS; returns how many went."""
         now = time.monotonic() if now is None else now
         with self._lock:
             old = [s.id for s in self._sessions.values() if now - s.last_used > self.limits.session_ttl_s]
-        return sum(self.delete(sid) for sid in old)
+        gone = sum(self.delete(sid) for sid in old)
+        release_freed_memory()  # renders' freed buffers, kept by the CLI's allocator settings
+        return gone
 
     def __len__(self) -> int:
         return len(self._sessions)
