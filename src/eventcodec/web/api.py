@@ -139,7 +139,7 @@ def delete_session(sid: SessionId, st: StudioDep) -> Response:
 
 @router.post("/sessions/{sid}/close", status_code=204)
 def close_session(sid: SessionId, st: StudioDep) -> Response:
-    """Like DELETE, for `navigator.sendBeacon` when a tab closes; unknown ids are ignored."""
+    """Like DELETE, for clients that can only POST (`navigator.sendBeacon`); unknown ids are ignored."""
     st.sessions.delete(sid)
     return Response(status_code=204)
 
