@@ -129,7 +129,7 @@ def test_corrupt_evc_is_refused(app_client: TestClient, session_id: str) -> None
 
 
 def test_events_only_audio_leaves_out_the_texture(app_client: TestClient, session_id: str) -> None:
-    from conftest import short_events
+    from studio_helpers import short_events
 
     from eventcodec.texture.grid import N_BANDS, Texture
 

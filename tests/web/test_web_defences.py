@@ -8,8 +8,8 @@ import io
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import TEST_LIMITS, short_events
 from fastapi.testclient import TestClient
+from studio_helpers import TEST_LIMITS, short_events
 
 from eventcodec import controls
 from eventcodec.types import EventSet
@@ -172,3 +172,8 @@ def test_the_original_spans_the_events_it_is_shown_behind(app_client: TestClient
     app_client.app.state.studio.sessions.get(session_id).reset(short_events(seconds=1.0))  # type: ignore[attr-defined]
     audio, sr = sf.read(io.BytesIO(app_client.get(f"{base}/audio/original").content))
     assert sr == 22050 and len(audio) == 22050
+
+
+def test_an_empty_evc_is_called_an_empty_evc(app_client: TestClient, session_id: str) -> None:
+    r = app_client.post(f"/api/sessions/{session_id}/evc", content=b"")
+    assert r.status_code == 422 and ".evc" in r.json()["detail"] and "audio" not in r.json()["detail"]

@@ -19,7 +19,7 @@ import numpy as np
 import psutil
 import pytest
 import soundfile as sf
-from conftest import CHROMIUM
+from studio_helpers import CHROMIUM
 
 from eventcodec.types import EventSet
 from eventcodec.web.app import DEFAULT_EXAMPLE, Studio, create_app

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import CHROMIUM, short_events
+from studio_helpers import CHROMIUM, short_events
 
 from eventcodec import controls
 from eventcodec.web.app import DEFAULT_EXAMPLE, Studio, create_app

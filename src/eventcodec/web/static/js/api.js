@@ -94,5 +94,4 @@ export class Api {
   audioUrl(which, version) { return this.url(`audio/${which}?v=${version}`); }
   spectrogramUrl(which, version) { return this.url(`spectrogram/${which}?v=${version}`); }
   downloadUrl(kind) { return this.url(`download/${kind}`); }
-  close() { navigator.sendBeacon(this.url("close")); }
 }

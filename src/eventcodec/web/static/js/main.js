@@ -176,7 +176,8 @@ async function edit(request) {
 function showJob(on, message = "", progress = 0) {
   $("job").hidden = !on;
   $("job-message").textContent = message;
-  $("progress").value = progress;
+  if (progress > 0) $("progress").value = progress;
+  else $("progress").removeAttribute("value"); // indeterminate while the encoder starts: 0 % says nothing
   if (on) document.body.dataset.state = "encoding";
 }
 
