@@ -165,5 +165,6 @@ def test_transposing_unpitched_events_is_refused(server: tuple[str, Studio], bro
     page.wait_for_selector("#events .event.selected >> nth=2")
     page.click(".transpose[data-semitones='12']")
     page.wait_for_selector("#status.error:has-text('unpitched')")
+    assert "unpitched" in page.inner_text("#edit-error")  # next to the buttons, not only at the top
     assert not page.is_enabled("#undo") and _version(page) == v
     page.context.close()

@@ -159,13 +159,14 @@ function describe(r, view) {
 async function edit(request) {
   try {
     const view = await state.api.edit(request);
+    clearError("edit-error");
     player.stop();
     showView(view, view.selected);
     const note = view.note ? ` (${view.note})` : "";
     setStatus(`${describe(request, view)}${note} · ▶ Play to hear the result`);
     return view;
   } catch (e) {
-    fail(e);
+    fail(e, "edit-error");
     timeline.draw();
     return null;
   }
