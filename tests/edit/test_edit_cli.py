@@ -44,6 +44,7 @@ def test_edit_applies_flags_in_order_and_keeps_the_input(evc, tmp_path, capsys):
     [
         (["--keep", "f0_hz <"], "bad filter"),
         (["--keep", "pitch < 3"], "unknown name 'pitch'"),
+        (["--delete", "t < 1" + "0" * 400], "number too large"),
         (["--gain", "loud"], "--gain wants a number"),
         (["--move", "3"], "INDEX:TIME_S"),
         (["--slice", "3"], "START:STOP"),

@@ -29,6 +29,7 @@ def test_comparisons_and_boolean_logic_select_the_right_events(mixed):
         ("'a' < f0_hz", "expected a number or a name"),
         ("True < 1", "expected a number or a name"),
         ("x" * 600 + " < 1", "longer than"),
+        ("t < 1" + "0" * 400, "number too large"),
     ],
 )
 def test_bad_expressions_raise_one_clear_filter_error(text, message, mixed):

@@ -7,31 +7,13 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from studio_helpers import ARGS, CHROMIUM, TEST_LIMITS, short_events
 
-from eventcodec import controls
-from eventcodec.types import EventSet
 from eventcodec.web.app import create_app
-from eventcodec.web.security import Limits
-
-TEST_LIMITS = Limits(max_upload_bytes=2 * 2**20, max_duration_s=12.0, unwatched_grace_s=2.0)
-
-
-def short_events(n: int = 6, seconds: float = 1.0, seed: int = 0) -> EventSet:
-    """`n` quick, dry, pitched events (fast to render) spread over `seconds`."""
-    rng = np.random.default_rng(seed)
-    phys = controls.to_physical(np.tile(controls.default_unit_vector(), (n, 1)))
-    col = controls.INDEX
-    phys[:, col["f0_hz"]] = 110.0 * 2 ** (rng.integers(0, 36, n) / 12)
-    phys[:, col["amp_db"]] = rng.uniform(-30, -6, n)
-    phys[:, col["decay_s"]] = 0.1
-    phys[:, col["hold_s"]] = 0.05
-    phys[:, col["room_wet"]] = 0.0
-    times = np.sort(rng.integers(0, round(0.8 * seconds * 22050), n))
-    return EventSet(times, controls.to_unit(phys), n_samples=round(seconds * 22050))
 
 
 @pytest.fixture
@@ -81,3 +63,14 @@ def live_server(app: object) -> Iterator[str]:
 def serve() -> Callable[[object], contextlib.AbstractContextManager[str]]:
     """`with serve(app) as base_url:` runs a real uvicorn server on 127.0.0.1 (see `live_server`)."""
     return live_server
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for all browser tests (a launch costs seconds)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()

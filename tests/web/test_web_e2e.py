@@ -19,14 +19,12 @@ import numpy as np
 import psutil
 import pytest
 import soundfile as sf
+from studio_helpers import CHROMIUM
 
 from eventcodec.types import EventSet
 from eventcodec.web.app import DEFAULT_EXAMPLE, Studio, create_app
 from eventcodec.web.security import Limits
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
 ENCODE_TIMEOUT_MS = 420_000
 CLIP_S = 3.0
 
@@ -40,16 +38,6 @@ def server(serve: Callable[[object], AbstractContextManager[str]]) -> Iterator[t
     app = create_app(Limits(max_running_jobs=2, unwatched_grace_s=3.0, max_duration_s=30.0))
     with serve(app) as url:
         yield url, app.state.studio
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

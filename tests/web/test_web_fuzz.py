@@ -7,6 +7,7 @@ and the session has no audio, so no encode can start.
 
 from __future__ import annotations
 
+import os
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -23,7 +24,7 @@ from eventcodec.types import EventSet
 from eventcodec.web.app import create_app
 from eventcodec.web.security import Limits
 
-MAX_EXAMPLES = 6
+MAX_EXAMPLES = int(os.environ.get("EVENTCODEC_FUZZ_EXAMPLES", "6"))
 APP = create_app(Limits(max_upload_bytes=2**20, max_duration_s=2.0, unwatched_grace_s=1.0), example=None)
 schema = schemathesis.openapi.from_dict(APP.openapi())
 

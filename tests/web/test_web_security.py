@@ -143,13 +143,17 @@ def test_deleting_a_session_and_shutdown_remove_all_files() -> None:
 
 
 def test_sessions_expire_and_are_bounded() -> None:
-    from eventcodec.web.sessions import SessionStore
+    from eventcodec.web.sessions import FullError, SessionStore
 
-    store = SessionStore(Limits(max_sessions=3, session_ttl_s=10.0))
+    store = SessionStore(Limits(max_sessions=3, session_ttl_s=100.0, evict_idle_s=10.0))
     try:
-        made = [store.create() for _ in range(5)]
-        assert len(store) == 3 and not made[0].folder.exists() and made[4].folder.exists()
-        assert store.sweep(now=made[4].last_used + 11.0) == 3 and len(store) == 0
+        made = [store.create(now=t) for t in (0.0, 1.0, 2.0)]
+        with pytest.raises(FullError):  # all three in use: a new one must not push one out
+            store.create(now=5.0)
+        assert all(m.folder.exists() for m in made)
+        made.append(store.create(now=10.5))  # the first has been idle 10.5 s: it gives its place
+        assert len(store) == 3 and not made[0].folder.exists() and made[3].folder.exists()
+        assert store.sweep(now=200.0) == 3 and len(store) == 0
     finally:
         store.close()
     assert not store.root.exists()

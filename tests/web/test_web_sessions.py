@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from eventcodec.types import EventSet
-from eventcodec.web.sessions import MAX_HISTORY, MAX_KEPT, Session
+from eventcodec.web.sessions import MAX_HISTORY, MAX_KEPT, MAX_PER_VERSION, Session
 
 
 def _set(n: int) -> EventSet:
@@ -53,3 +53,27 @@ def test_cache_follows_versions_and_keeps_content_keys(tmp_path: Path) -> None:
     for i in range(MAX_KEPT + 3):
         s.cached(("map", str(i)), lambda: "x", per_version=False)
     assert sum(k[-1] == "kept" for k in s.cache) == MAX_KEPT
+
+
+def test_cache_of_one_version_is_bounded(tmp_path: Path) -> None:
+    """Inspecting many events without editing must not pile up their stages (~3 MB each)."""
+    s = Session(id="x", folder=tmp_path)
+    s.reset(_set(2))
+    for i in range(MAX_PER_VERSION + 10):
+        s.cached(("stages", i), lambda: np.zeros(10))
+    assert sum(k[-1] != "kept" for k in s.cache) == MAX_PER_VERSION
+    assert ("stages", MAX_PER_VERSION + 9, s.version) in s.cache  # the newest stay
+
+
+def test_layouts_follow_edits_undo_and_redo(tmp_path: Path) -> None:
+    s = Session(id="x", folder=tmp_path)
+    s.reset(_set(3))
+    xy = np.array([[0.0, 0.0], [0.5, 0.5], [1.0, 1.0]])
+    s.set_layout(s.require_events(), xy)
+    s.push(_set(2), origin=np.array([2, 0]))
+    assert s.layout is not None and s.layout.tolist() == [[1.0, 1.0], [0.0, 0.0]]
+    s.push(_set(2))  # no origin: the map is computed again when asked
+    assert s.layout is None
+    s.undo()
+    s.undo()
+    assert s.layout is xy

@@ -46,7 +46,10 @@ def _fail(text: str, why: str) -> FilterError:
 def _value(node: ast.expr, text: str) -> Callable[[Columns], np.ndarray]:
     """A numeric operand: a number, a signed number or a name."""
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
-        number = float(node.value)
+        try:
+            number = float(node.value)
+        except OverflowError:  # an int literal beyond float range, e.g. 1000...0 with 400 digits
+            raise _fail(text, f"number too large ({len(str(node.value))} digits)") from None
         return lambda cols: np.float64(number)  # type: ignore[return-value]
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         inner = _value(node.operand, text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import io
 import json
 import shutil
@@ -19,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from eventcodec import controls
 from eventcodec.errors import EventCodecError
 from eventcodec.types import EventSet
-from eventcodec.web import edits, media, render, uploads
+from eventcodec.web import edits, layout, media, render, uploads
 from eventcodec.web.app import Studio
 from eventcodec.web.jobs import FINAL, Job, encode_argv
 from eventcodec.web.schemas import (
@@ -37,9 +36,10 @@ from eventcodec.web.schemas import (
     Selection,
     SelectRequest,
     SessionInfo,
+    SessionState,
     StagesView,
 )
-from eventcodec.web.security import display_name
+from eventcodec.web.security import check_event_count, display_name
 from eventcodec.web.sessions import NotFoundError, Session, events_digest
 
 SessionId = Annotated[str, Path(min_length=1, max_length=64, description="id from POST /api/sessions")]
@@ -49,10 +49,17 @@ WAV: dict[int | str, dict[str, Any]] = {200: {"content": {"audio/wav": {}}, "des
 PNG: dict[int | str, dict[str, Any]] = {
     200: {"content": {"image/png": {}}, "description": "spectrogram, log frequency, low at the bottom"}}
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "a Host header not served, or a filter that does not parse"},
+    403: {"model": ErrorBody, "description": "a state-changing request from another site's page"},
     404: {"model": ErrorBody, "description": "no such session or object"},
+    405: {"model": ErrorBody, "description": "method not allowed on this path (see the Allow header)"},
+    411: {"model": ErrorBody, "description": "a chunked body without Content-Length"},
     413: {"model": ErrorBody, "description": "request body over the size limit"},
-    422: {"model": ErrorBody, "description": "a request the studio cannot honour (bad value, not audio, too long)"},
+    422: {"model": ErrorBody, "description": "a request the studio cannot honour (bad value, not audio, too long, "
+                                             "too many events)"},
     429: {"model": ErrorBody, "description": "too many encodes waiting"},
+    500: {"model": ErrorBody, "description": "a bug in the studio (logged on the server)"},
+    503: {"model": ErrorBody, "description": "every session place is in use"},
 }
 router = APIRouter(prefix="/api", responses=ERRORS)
 
@@ -69,7 +76,7 @@ def _session(st: Studio, sid: str) -> Session:
     return st.sessions.get(sid)
 
 
-def _events_view(session: Session, selected: list[int] | None = None) -> EventsView:
+def _events_view(session: Session, selected: list[int] | None = None, note: str = "") -> EventsView:
     ev = session.require_events()
     values = controls.to_physical(ev.vectors) if ev.space == "controls" else ev.vectors.astype(np.float64)
     times_s = ev.times / ev.sample_rate
@@ -80,7 +87,7 @@ def _events_view(session: Session, selected: list[int] | None = None) -> EventsV
         events=[EventView(index=i, time_s=float(times_s[i]), controls=[float(x) for x in row],
                           centre_hz=float(centre[i]), pitched=bool(pitched[i]), length_s=float(length_s[i]))
                 for i, row in enumerate(values)],
-        selected=selected or [],
+        selected=selected or [], note=note,
     )
 
 
@@ -114,6 +121,14 @@ def create_session(st: StudioDep) -> SessionInfo:
                        max_upload_bytes=st.limits.max_upload_bytes, max_duration_s=st.limits.max_duration_s)
 
 
+@router.get("/sessions/{sid}", response_model=SessionState)
+def session_state(sid: SessionId, st: StudioDep) -> SessionState:
+    """What a session holds, so a reloaded page can carry on where it was."""
+    session = _session(st, sid)
+    return SessionState(session_id=session.id, has_example=st.example is not None, audio=session.source,
+                        n_events=len(session.events or ()), busy=any(j.session_id == sid for j in st.jobs.active()))
+
+
 @router.delete("/sessions/{sid}", status_code=204)
 def delete_session(sid: SessionId, st: StudioDep) -> Response:
     """Forget the session, cancel its encode and delete its files."""
@@ -124,7 +139,7 @@ def delete_session(sid: SessionId, st: StudioDep) -> Response:
 
 @router.post("/sessions/{sid}/close", status_code=204)
 def close_session(sid: SessionId, st: StudioDep) -> Response:
-    """Like DELETE, for `navigator.sendBeacon` when a tab closes; unknown ids are ignored."""
+    """Like DELETE, for clients that can only POST (`navigator.sendBeacon`); unknown ids are ignored."""
     st.sessions.delete(sid)
     return Response(status_code=204)
 
@@ -132,15 +147,21 @@ def close_session(sid: SessionId, st: StudioDep) -> Response:
 @router.post("/sessions/{sid}/audio", response_model=AudioInfo,
              openapi_extra={"requestBody": {"required": True, "content": BINARY}})
 async def upload_audio(sid: SessionId, request: Request, st: StudioDep,
-                       filename: Annotated[str, Query(max_length=255)] = "audio") -> AudioInfo:
-    """Upload audio as the raw request body; its content decides the format, not its name."""
+                       filename: Annotated[str, Query(max_length=255)] = "audio",
+                       clip_s: Annotated[float | None, Query(gt=0.0, le=3600.0)] = None) -> AudioInfo:
+    """Upload audio as the raw request body; its content decides the format, not its name.
+
+    With `clip_s`, a file longer than the duration limit is accepted when only its first `clip_s`
+    seconds are to be encoded (and `clip_s` is within the limit).
+    """
     session = _session(st, sid)
+    st.jobs.cancel_session(sid)  # a new file replaces the old one's encode, even if it is then refused
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > st.limits.max_upload_bytes:
         raise uploads.TooLargeError(f"upload too large: the limit is {st.limits.max_upload_bytes // 2**20} MiB")
     path, head = await uploads.receive_to_file(request.stream(), session.folder, st.limits.max_upload_bytes)
     try:
-        found = await run_in_threadpool(uploads.probe, path, head, st.limits)
+        found = await run_in_threadpool(uploads.probe, path, head, st.limits, clip_s)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -149,13 +170,14 @@ async def upload_audio(sid: SessionId, request: Request, st: StudioDep,
 
 def _adopt(st: Studio, session: Session, path: FilePath, found: uploads.Probe, filename: str) -> AudioInfo:
     st.jobs.cancel_session(session.id)
+    info = AudioInfo(name=display_name(filename), format=found.format, duration_s=found.duration_s,
+                     sample_rate_hz=found.sample_rate_hz, channels=found.channels)
     with session.lock:
         session.audio_path = uploads.adopt(path, session.folder, found.format)
-        session.name = display_name(filename)
+        session.name, session.source = info.name, info
         session.duration_s = found.duration_s
         session.cache.clear()
-    return AudioInfo(name=session.name, format=found.format, duration_s=found.duration_s,
-                     sample_rate_hz=found.sample_rate_hz, channels=found.channels)
+    return info
 
 
 @router.post("/sessions/{sid}/example", response_model=AudioInfo)
@@ -181,7 +203,8 @@ async def open_evc(sid: SessionId, request: Request, st: StudioDep,
                    filename: Annotated[str, Query(max_length=255)] = "events") -> EventsView:
     """Open an existing .evc file (raw body) for editing; it is parsed like any untrusted file."""
     session = _session(st, sid)
-    path, _ = await uploads.receive_to_file(request.stream(), session.folder, st.limits.max_upload_bytes)
+    path, _ = await uploads.receive_to_file(request.stream(), session.folder, st.limits.max_upload_bytes,
+                                            empty="empty file: choose an .evc file that eventcodec wrote")
     try:
         events = await run_in_threadpool(EventSet.from_bytes, path.read_bytes())
     finally:
@@ -189,10 +212,11 @@ async def open_evc(sid: SessionId, request: Request, st: StudioDep,
     if events.duration_s > st.limits.max_duration_s:
         raise EventCodecError(f"events too long: {events.duration_s:.1f} s, the limit is "
                               f"{st.limits.max_duration_s:g} s")
+    check_event_count(st.limits, events)
     st.jobs.cancel_session(sid)
     with session.lock:
         session.name = display_name(filename)
-        session.audio_path, session.duration_s = None, events.duration_s
+        session.audio_path, session.source, session.duration_s = None, None, events.duration_s
         session.cache.clear()
         session.reset(events)
         return _events_view(session)
@@ -204,6 +228,10 @@ def start_encode(sid: SessionId, body: EncodeRequest, st: StudioDep) -> JobInfo:
     session = _session(st, sid)
     if session.audio_path is None:
         raise EventCodecError("upload audio (or pick the example) before encoding")
+    seconds = min(body.clip_s or session.duration_s, session.duration_s)
+    if seconds > st.limits.max_duration_s:
+        raise EventCodecError(f"audio too long: {session.duration_s:.1f} s, the limit is "
+                              f"{st.limits.max_duration_s:g} s; encode only its first seconds ('first ... s')")
     out = session.folder / f"encode-{body.quality}.evc"
     argv = encode_argv(session.audio_path, out, st.encoder, body.quality, body.clip_s, st.limits.encode_threads)
     job = st.jobs.submit(sid, argv, out)
@@ -222,7 +250,7 @@ def job_status(sid: SessionId, job_id: Annotated[str, Path(max_length=64)], st: 
 def cancel_job(sid: SessionId, job_id: Annotated[str, Path(max_length=64)], st: StudioDep) -> JobInfo:
     """Cancel an encode (its process is killed at once)."""
     job = _job(st, sid, job_id)
-    st.jobs.cancel(job)
+    st.jobs.cancel(job, wait_s=5.0)
     return JobInfo(**job.snapshot())  # type: ignore[arg-type]
 
 
@@ -261,14 +289,19 @@ def get_events(sid: SessionId, st: StudioDep) -> EventsView:
 
 @router.post("/sessions/{sid}/edit", response_model=EventsView)
 def apply_edit(sid: SessionId, body: EditRequest, st: StudioDep) -> EventsView:
-    """Apply one edit (undoable); `selected` gives the edited events' new indices."""
+    """Apply one edit (undoable); `selected` gives the edited events' new indices, `note` what was left alone.
+
+    An edit that changes nothing (a delete of no events) adds no undo step.
+    """
     session = _session(st, sid)
     with session.lock:
-        new, selected = edits.apply_edit(session.require_events(), body)
-        if new.duration_s > st.limits.max_duration_s + 60:
+        if body.op == "delete" and not body.indices:
+            return _events_view(session)
+        done = edits.apply_edit(session.require_events(), body)
+        if done.events.duration_s > st.limits.max_duration_s + 60:
             raise EventCodecError("that edit would make the piece too long")
-        session.push(new)
-        return _events_view(session, selected)
+        session.push(done.events, done.origin)
+        return _events_view(session, done.selected, done.note)
 
 
 @router.post("/sessions/{sid}/select", response_model=Selection)
@@ -307,7 +340,9 @@ def _source(session: Session, which: Source) -> tuple[tuple[str, ...], Callable[
         if session.audio_path is None:
             raise NotFoundError("this session has no uploaded audio")
         path = session.audio_path
-        return ("original", str(path)), lambda: render.original(path), False
+        # cut to the events' span ("first N s"), so the background and the events share one time axis
+        n = round(session.events.duration_s * render.RATE_HZ) if session.events is not None else None
+        return ("original", str(path), str(n)), lambda: render.original(path, n), False
     events = session.require_events()
     if which == "events":  # without the noise texture: what the events alone sound like
         return ("events", events_digest(events)), lambda: render.decoded(events, texture=False), True
@@ -386,14 +421,17 @@ def stage_media(sid: SessionId, index: EventIndex, stage: Annotated[str, Path(ma
 
 @router.get("/sessions/{sid}/map", response_model=MapView)
 def event_map(sid: SessionId, st: StudioDep) -> MapView:
-    """2-D t-SNE of the events (Fig. 4): near points are near by the neighbour distance."""
-    from eventcodec.viz.embed import tsne
+    """2-D t-SNE of the events (Fig. 4): near points are near by the neighbour distance.
 
+    Computed once per encode or opened file (t-SNE of at most 1,000 events); after an edit each event
+    keeps its point and deleted ones drop out.
+    """
     session = _session(st, sid)
-    events = session.require_events()
-    digest = hashlib.sha256(events.vectors.tobytes()).hexdigest()  # moves and undo keep the same map
-    xy = session.cached(("map", digest, events.space), lambda: tsne(events.vectors, 2, events.space, seed=0),
-                        per_version=False)
+    with session.lock:
+        events, xy = session.require_events(), session.layout
+    if xy is None:
+        xy = layout.event_map(events)
+        session.set_layout(events, xy)
     return MapView(points=[[float(a), float(b)] for a, b in np.asarray(xy)])
 
 

@@ -124,8 +124,12 @@ class JobManager:
         with self._lock:
             return [j for j in self._jobs.values() if j.state not in FINAL]
 
-    def cancel(self, job: Job, reason: str = "cancelled") -> None:
-        """Stop a job (killing its process); a finished job is left as it is."""
+    def cancel(self, job: Job, reason: str = "cancelled", wait_s: float = 0.0) -> None:
+        """Stop a job (killing its process); a finished job is left as it is.
+
+        Args:
+            wait_s: wait up to this long for the job to reach its final state (the answer then says "cancelled").
+        """
         if job.state in FINAL:
             return
         job.message = reason
@@ -133,6 +137,9 @@ class JobManager:
         proc = job.proc
         if proc is not None and proc.poll() is None:
             proc.kill()
+        deadline = time.monotonic() + wait_s
+        while job.state not in FINAL and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def cancel_session(self, session_id: str) -> None:
         for job in self.active():
@@ -205,7 +212,8 @@ class JobManager:
             except EventCodecError as e:
                 job.state, job.error = "failed", str(e)
                 return
-            job.progress, job.state, job.message = 1.0, "done", f"{job.n_events} events"
+            plural = "" if job.n_events == 1 else "s"
+            job.progress, job.state, job.message = 1.0, "done", f"{job.n_events} event{plural}"
 
     def _follow(self, job: Job) -> None:
         """Read the worker's stderr until it closes, updating progress and message."""
@@ -230,6 +238,7 @@ class JobManager:
             stage = line[8:]
             if stage.startswith("done "):
                 job.n_events = int(stage[5:])
+                stage = f"found {job.n_events} event{'' if job.n_events == 1 else 's'}"
             job.message = stage
         elif line.startswith("::error "):
             job.error = line[8:][:300]

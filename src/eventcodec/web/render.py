@@ -9,6 +9,7 @@ import numpy as np
 from eventcodec.errors import EventCodecError
 from eventcodec.types import EventSet
 
+RATE_HZ = 22050  # eventcodec.types.SAMPLE_RATE: what the studio plays and shows
 MAX_EVENT_S = 6.0  # a single event is rendered at most this long (its tail is cut)
 
 
@@ -19,12 +20,22 @@ def decoded(events: EventSet, texture: bool = True) -> np.ndarray:
     return decode(events, texture=texture)
 
 
-def original(path: Path) -> np.ndarray:
-    """The uploaded audio as the codec sees it: mono float32 at 22050 Hz."""
-    from eventcodec.audio import load
+def original(path: Path, n_samples: int | None = None) -> np.ndarray:
+    """The uploaded audio as the codec sees it: mono float32 at RATE_HZ, its first `n_samples` only if given
+    (read block by block, so a long file's tail is never decoded).
+    """
+    from eventcodec.audio import iter_blocks, load
 
-    audio, _ = load(path)
-    return audio
+    if n_samples is None:
+        audio, _ = load(path)
+        return audio
+    blocks, total = [], 0
+    for block in iter_blocks(path, sample_rate=RATE_HZ):
+        blocks.append(block[: n_samples - total])
+        total += len(blocks[-1])
+        if total >= n_samples:
+            break
+    return np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
 
 
 def _check(events: EventSet, index: int) -> None:

@@ -33,6 +33,14 @@ class AudioInfo(Strict):
     channels: int
 
 
+class SessionState(Strict):
+    session_id: str
+    has_example: bool
+    audio: AudioInfo | None = Field(description="the uploaded audio, if any")
+    n_events: int = Field(description="events of the current state (0 before an encode)")
+    busy: bool = Field(description="an encode is queued or running")
+
+
 class EncodeRequest(Strict):
     quality: Quality = "fast"
     clip_s: float | None = Field(default=None, gt=0.0, le=3600.0, description="encode only the first clip_s seconds")
@@ -65,6 +73,7 @@ class EventsView(Strict):
     can_redo: bool
     events: list[EventView]
     selected: list[int] = Field(default_factory=list, description="indices of the events an edit touched")
+    note: str = Field(default="", description="what the edit left alone and why (e.g. unpitched events)")
 
 
 class ControlView(Strict):

@@ -7,10 +7,14 @@ beyond validating them.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from eventcodec.errors import EventCodecError
+from eventcodec.types import EventSet
 
 # No inline script or style, nothing from another origin; audio and images only from us (or blobs we made).
 CSP = (
@@ -43,8 +47,14 @@ class Limits:
     Attributes:
         max_upload_bytes: largest upload body; larger gives 413.
         max_duration_s: longest audio accepted; longer gives 422.
-        max_sessions: live sessions kept at once; the least recently used is evicted beyond it.
-        session_ttl_s: a session idle this long is deleted with its files.
+        max_sessions: live sessions kept at once; beyond it a new one takes the place of the least recently
+            used session idle for `evict_idle_s`, or is refused (503): a live session is never pushed out.
+        session_ttl_s: a session idle this long is deleted with its files (a reloaded page finds its own
+            session until then).
+        evict_idle_s: idle time after which a session may give its place to a new one when all are taken.
+        max_events_per_min: events a session may hold per minute of its length (an opened .evc, an encode);
+            the encoder's densest preset makes at most 1,440.
+        min_events: events always allowed, however short the piece.
         max_running_jobs: encodes running at once; others wait in a queue.
         max_queued_jobs: encodes waiting at most; beyond it a request gets 429.
         unwatched_grace_s: a job nobody follows (closed tab, dropped upload) is cancelled after this.
@@ -55,10 +65,30 @@ class Limits:
     max_duration_s: float = 120.0
     max_sessions: int = 32
     session_ttl_s: float = 3600.0
+    evict_idle_s: float = 600.0
+    max_events_per_min: float = 2000.0
+    min_events: int = 200
     max_running_jobs: int = 1
     max_queued_jobs: int = 8
     unwatched_grace_s: float = 15.0
     encode_threads: int = 1
+
+
+def max_events(limits: Limits, duration_s: float) -> int:
+    """How many events a session may hold for a piece of `duration_s` seconds."""
+    return max(limits.min_events, math.ceil(limits.max_events_per_min * max(duration_s, 0.0) / 60.0))
+
+
+def check_event_count(limits: Limits, events: EventSet) -> None:
+    """Refuse a set with more events than `max_events` allows for its length (each costs render and map time).
+
+    Raises:
+        EventCodecError: too many events.
+    """
+    cap = max_events(limits, events.duration_s)
+    if len(events) > cap:
+        raise EventCodecError(f"too many events: {len(events)} in {events.duration_s:.1f} s; the studio takes at "
+                              f"most {cap} ({limits.max_events_per_min:g} per minute, at least {limits.min_events})")
 
 
 def new_id() -> str:

@@ -16,12 +16,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from eventcodec.errors import EventCodecError
 from eventcodec.types import EventSet
 from eventcodec.web.security import Limits, is_id, new_id
 
 MAX_HISTORY = 200
 MAX_KEPT = 16  # version-independent cache entries (original audio, maps) kept per session
+MAX_PER_VERSION = 24  # entries of the current version (renders, one event's stages: ~3 MB each) kept per session
+
+
+def release_freed_memory() -> None:
+    """Hand freed heap memory back to the OS (glibc `malloc_trim`; nothing elsewhere).
+
+    The CLI keeps up to 256 MB of freed memory for reuse (`eventcodec.allocator`); a server whose sessions
+    went should not hold on to it.
+    """
+    import contextlib
+    import ctypes
+    import sys
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def events_digest(events: EventSet) -> str:
@@ -38,6 +56,10 @@ class NotFoundError(EventCodecError):
     """No live session or object with that id (expired, deleted, or never existed)."""
 
 
+class FullError(EventCodecError):
+    """Every session place is taken by a session in use (HTTP 503)."""
+
+
 @dataclass
 class Session:
     """One user's workspace.
@@ -49,6 +71,7 @@ class Session:
         audio_path: the uploaded audio, saved under a server-chosen name.
         duration_s: length of the uploaded audio.
         history: EventSets, oldest first; `pos` indexes the current one.
+        layouts: the event map of each history entry, (n_events, 2) in [0, 1], or None until asked for.
         cache: derived bytes (renders, images) keyed by (kind, version, ...).
     """
 
@@ -57,7 +80,9 @@ class Session:
     name: str = "audio"
     audio_path: Path | None = None
     duration_s: float = 0.0
+    source: Any = None  # the upload's AudioInfo, for a page that reloads
     history: list[EventSet] = field(default_factory=list)
+    layouts: list[np.ndarray | None] = field(default_factory=list)
     pos: int = -1
     version: int = 0
     last_used: float = field(default_factory=time.monotonic)
@@ -75,21 +100,42 @@ class Session:
             raise NotFoundError("this session has no events yet: upload audio and encode it first")
         return ev
 
-    def push(self, events: EventSet) -> None:
-        """Make `events` current; drops the redo branch and the cache of older versions."""
+    def push(self, events: EventSet, origin: np.ndarray | None = None) -> None:
+        """Make `events` current; drops the redo branch and the cache of older versions.
+
+        Args:
+            events: the edited set.
+            origin: (n_new,) index in the current set of each new event; given, the event map keeps
+                each point where it was (no new t-SNE after an edit).
+        """
         with self.lock:
+            old = self.layout
+            layout = old[origin] if old is not None and origin is not None else None
             del self.history[self.pos + 1 :]
+            del self.layouts[self.pos + 1 :]
             self.history.append(events)
+            self.layouts.append(layout)
             if len(self.history) > MAX_HISTORY:
-                del self.history[0]
+                del self.history[0], self.layouts[0]
             self.pos = len(self.history) - 1
             self._bump()
 
     def reset(self, events: EventSet) -> None:
         """Start a fresh history (a new encode)."""
         with self.lock:
-            self.history, self.pos = [events], 0
+            self.history, self.layouts, self.pos = [events], [None], 0
             self._bump()
+
+    @property
+    def layout(self) -> np.ndarray | None:
+        """The event map of the current entry, if computed."""
+        return self.layouts[self.pos] if self.pos >= 0 else None
+
+    def set_layout(self, events: EventSet, xy: np.ndarray) -> None:
+        """Store a map computed for `events` (ignored if an edit made another set current meanwhile)."""
+        with self.lock:
+            if self.pos >= 0 and self.history[self.pos] is events:
+                self.layouts[self.pos] = xy
 
     def undo(self) -> bool:
         with self.lock:
@@ -122,8 +168,10 @@ class Session:
         with self.lock:
             if full[-1] == "kept" or full[-1] == self.version:
                 value = self.cache.setdefault(full, value)
-            if full[-1] == "kept" and sum(k[-1] == "kept" for k in self.cache) > MAX_KEPT:
-                del self.cache[next(k for k in self.cache if k[-1] == "kept")]
+            kept = full[-1] == "kept"
+            same = [k for k in self.cache if (k[-1] == "kept") == kept]  # oldest first (dicts keep order)
+            for old in same[: max(0, len(same) - (MAX_KEPT if kept else MAX_PER_VERSION))]:
+                del self.cache[old]
             return value
 
     def _bump(self) -> None:
@@ -141,19 +189,32 @@ class SessionStore:
         self._lock = threading.Lock()
         self._on_delete = on_delete
 
-    def create(self) -> Session:
-        """A new empty session (evicting the least recently used beyond `max_sessions`)."""
-        sid = new_id()
-        self.root.mkdir(mode=0o700, exist_ok=True)  # again after close(): the store stays usable
-        folder = self.root / sid
-        folder.mkdir(mode=0o700)
-        session = Session(id=sid, folder=folder)
+    def create(self, now: float | None = None) -> Session:
+        """A new empty session; when `max_sessions` are live, it takes the place of the least recently used
+        one idle for `evict_idle_s` (a session in use is never pushed out).
+
+        Raises:
+            FullError: every place is taken by a session used within `evict_idle_s`.
+        """
+        now = time.monotonic() if now is None else now
+        self.sweep(now)
         with self._lock:
+            if len(self._sessions) >= self.limits.max_sessions:
+                oldest = min(self._sessions.values(), key=lambda s: s.last_used)
+                if now - oldest.last_used < self.limits.evict_idle_s:
+                    raise FullError(f"the studio already holds {len(self._sessions)} sessions in use: "
+                                    "close a studio tab or try again in a few minutes")
+                victim: str | None = oldest.id
+            else:
+                victim = None
+            sid = new_id()
+            self.root.mkdir(mode=0o700, exist_ok=True)  # again after close(): the store stays usable
+            folder = self.root / sid
+            folder.mkdir(mode=0o700)
+            session = Session(id=sid, folder=folder, last_used=now)
             self._sessions[sid] = session
-            over = len(self._sessions) - self.limits.max_sessions
-            victims = sorted(self._sessions.values(), key=lambda s: s.last_used)[:max(0, over)]
-        for v in victims:
-            self.delete(v.id)
+        if victim is not None:
+            self.delete(victim)
         return session
 
     def get(self, sid: str) -> Session:
@@ -174,14 +235,19 @@ class SessionStore:
         if self._on_delete:
             self._on_delete(sid)
         shutil.rmtree(session.folder, ignore_errors=True)
+        session.history.clear()
+        session.cache.clear()
+        release_freed_memory()
         return True
 
     def sweep(self, now: float | None = None) -> int:
-        """Delete sessions idle longer than the TTL; returns how many went."""
+        """Delete sessions idle longer than the TTL and return freed memory to the OS; returns how many went."""
         now = time.monotonic() if now is None else now
         with self._lock:
             old = [s.id for s in self._sessions.values() if now - s.last_used > self.limits.session_ttl_s]
-        return sum(self.delete(sid) for sid in old)
+        gone = sum(self.delete(sid) for sid in old)
+        release_freed_memory()  # renders' freed buffers, kept by the CLI's allocator settings
+        return gone
 
     def __len__(self) -> int:
         return len(self._sessions)

@@ -31,7 +31,8 @@ class Probe:
     channels: int
 
 
-async def receive_to_file(chunks: AsyncIterator[bytes], folder: Path, max_bytes: int) -> tuple[Path, bytes]:
+async def receive_to_file(chunks: AsyncIterator[bytes], folder: Path, max_bytes: int,
+                          empty: str = "empty upload: choose an audio file") -> tuple[Path, bytes]:
     """Write a streamed body to a fresh file in `folder`; the file is removed on any failure.
 
     Returns:
@@ -62,12 +63,13 @@ async def receive_to_file(chunks: AsyncIterator[bytes], folder: Path, max_bytes:
         raise
     if total == 0:
         path.unlink(missing_ok=True)
-        raise AudioError("empty upload: choose an audio file")
+        raise AudioError(empty)
     return path, head
 
 
-def probe(path: Path, head: bytes, limits: Limits) -> Probe:
-    """Check the content (not the name) is audio we read, and within the duration limit.
+def probe(path: Path, head: bytes, limits: Limits, clip_s: float | None = None) -> Probe:
+    """Check the content (not the name) is audio we read, and within the duration limit (its first
+    `clip_s` seconds, when only those are to be encoded).
 
     Raises:
         AudioError: unknown content, unreadable audio, or longer than `limits.max_duration_s`.
@@ -84,8 +86,9 @@ def probe(path: Path, head: bytes, limits: Limits) -> Probe:
     if info.frames <= 0 or info.samplerate <= 0:
         raise AudioError("the file holds no audio samples")
     duration_s = info.frames / info.samplerate
-    if duration_s > limits.max_duration_s:
-        raise AudioError(f"audio too long: {duration_s:.1f} s, the limit is {limits.max_duration_s:g} s")
+    if min(duration_s, clip_s or duration_s) > limits.max_duration_s:
+        raise AudioError(f"audio too long: {duration_s:.1f} s, the limit is {limits.max_duration_s:g} s; "
+                         "set 'first ... s' to encode only its beginning")
     return Probe(kind, float(duration_s), int(info.samplerate), int(info.channels))
 
 

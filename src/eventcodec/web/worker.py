@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def _stage(text: str) -> None:
@@ -31,12 +32,12 @@ def run(argv: Sequence[str] | None = None) -> int:
     import torch
 
     from eventcodec.allocator import keep_freed_memory
-    from eventcodec.audio import load
     from eventcodec.codec import encode, encode_file
     from eventcodec.encode import EncodeOptions
     from eventcodec.errors import EventCodecError
     from eventcodec.fileio import write_bytes_atomic
     from eventcodec.types import SAMPLE_RATE
+    from eventcodec.web.render import original
 
     keep_freed_memory()  # as the CLI does (eventcodec.allocator)
     torch.set_num_threads(max(1, args.threads))
@@ -44,9 +45,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         _stage("encoding")
         if args.clip_s:
-            audio, _ = load(args.in_path)
-            events = encode(audio[: max(1, round(args.clip_s * SAMPLE_RATE))], SAMPLE_RATE, args.encoder, options,
-                            progress=True)
+            audio = original(Path(args.in_path), max(1, round(args.clip_s * SAMPLE_RATE)))  # only the clip is read
+            events = encode(audio, SAMPLE_RATE, args.encoder, options, progress=True)
         else:
             events = encode_file(args.in_path, args.encoder, options, progress=True)
         _stage("writing")

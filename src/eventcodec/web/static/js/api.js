@@ -36,6 +36,16 @@ export class Api {
     return json("POST", "/api/sessions");
   }
 
+  // The state of an existing session (a reloaded page carries on with it); null when it is gone.
+  static async sessionState(sessionId) {
+    try {
+      return await json("GET", `/api/sessions/${encodeURIComponent(sessionId)}`);
+    } catch (e) {
+      if (e.status === 404 || e.status === 422) return null;
+      throw e;
+    }
+  }
+
   static async schema() {
     return json("GET", "/api/schema");
   }
@@ -45,10 +55,11 @@ export class Api {
   }
 
   // Upload a File as the raw body with upload progress; returns {promise, abort}.
-  upload(file, path, onProgress) {
+  upload(file, path, onProgress, clipS = null) {
     const xhr = new XMLHttpRequest();
+    const clip = clipS ? `&clip_s=${clipS}` : "";
     const promise = new Promise((resolve, reject) => {
-      xhr.open("POST", this.url(`${path}?filename=${encodeURIComponent(file.name)}`));
+      xhr.open("POST", this.url(`${path}?filename=${encodeURIComponent(file.name)}${clip}`));
       xhr.setRequestHeader("Content-Type", "application/octet-stream");
       xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
       xhr.onload = () => {
@@ -83,5 +94,4 @@ export class Api {
   audioUrl(which, version) { return this.url(`audio/${which}?v=${version}`); }
   spectrogramUrl(which, version) { return this.url(`spectrogram/${which}?v=${version}`); }
   downloadUrl(kind) { return this.url(`download/${kind}`); }
-  close() { navigator.sendBeacon(this.url("close")); }
 }

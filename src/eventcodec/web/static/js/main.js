@@ -8,8 +8,11 @@ import { showStages } from "./stages.js";
 import { Timeline } from "./timeline.js";
 
 const $ = (id) => document.getElementById(id);
+const SESSION_KEY = "eventcodec-studio-session"; // per tab: a reload carries on, another tab starts afresh
 const state = {
   api: null, schema: null, view: null, job: null, upload: null, source: null, focus: null,
+  sourceVersion: 0, // counts accepted uploads, so the original's URLs change with the file
+  jobSource: null, jobTimer: 0,
   starting: false, // an encode request is on its way: the job id is not known yet
   cancelPending: false, // Cancel was pressed while starting: cancel the job as soon as its id arrives
 };
@@ -19,8 +22,23 @@ function setStatus(text, error = false) {
   $("status").classList.toggle("error", error);
 }
 
-function fail(e) {
-  setStatus(e.message || String(e), true);
+// An error shown in the status line and, when given, next to the control that caused it.
+function fail(e, where = null) {
+  const text = e.message || String(e);
+  setStatus(text, true);
+  if (where) $(where).textContent = text;
+}
+
+function clearError(where) {
+  $(where).textContent = "";
+}
+
+function plural(n, word = "event") {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function originalVersion() {
+  return `${state.sourceVersion}-${state.view ? state.view.version : 0}`;
 }
 
 const player = new Player((t) => {
@@ -33,9 +51,9 @@ const timeline = new Timeline($("timeline"), $("events"), $("tooltip"), $("playh
   onClick: (i) => focusEvent(i),
   onSelect: () => syncSelection(),
   onMove: (offsetS) => edit({ op: "shift", indices: selected(), offset_s: offsetS }),
-  onDrop: (target, source) => {
+  onDrop: async (target, source) => {
     if (target === null) return setStatus("drop the neighbour onto an event (or select one event first)", true);
-    edit({ op: "replace", indices: [target], source });
+    if (await edit({ op: "replace", indices: [target], source })) await showNeighbours(target);
   },
   onSeek: (t) => { if (player.playing) player.play(state.api.audioUrl("decoded", state.view.version), t); },
 });
@@ -57,8 +75,9 @@ function syncSelection() {
   eventMap.selection = timeline.selection;
   eventMap.draw();
   const n = timeline.selection.size;
-  $("delete").disabled = n === 0;
-  $("counts").textContent = `${state.view.events.length} events · ${n} selected`;
+  for (const id of ["delete", "set-room"]) $(id).disabled = n === 0;
+  for (const b of document.querySelectorAll(".transpose")) b.disabled = n === 0;
+  $("counts").textContent = `${plural(state.view.events.length)} · ${n} selected`;
 }
 
 function showControls(index) {
@@ -84,16 +103,18 @@ async function focusEvent(index, keepNeighbours = false) {
   const version = state.view.version;
   player.once(state.api.eventAudioUrl(index, version));
   try {
-    if (!keepNeighbours) {
-      const found = await state.api.neighbours(index);
-      eventMap.showNeighbours(index, found);
-      timeline.neighbours = eventMap.neighbours;
-      timeline.refreshClasses();
-    }
+    if (!keepNeighbours) await showNeighbours(index);
     await showStages($("stages"), $("stages-of"), state.api, index, version, (url) => player.once(url));
   } catch (e) {
     fail(e);
   }
+}
+
+async function showNeighbours(index) {
+  const found = await state.api.neighbours(index);
+  eventMap.showNeighbours(index, found);
+  timeline.neighbours = eventMap.neighbours;
+  timeline.refreshClasses();
 }
 
 function showView(view, selectedIndices = null) {
@@ -123,11 +144,11 @@ function showView(view, selectedIndices = null) {
 
 function refreshBackground() {
   const which = $("background").value;
-  $("spectrogram").src = state.api.spectrogramUrl(which, which === "original" ? 0 : state.view.version);
+  $("spectrogram").src = state.api.spectrogramUrl(which, which === "original" ? originalVersion() : state.view.version);
 }
 
-function describe(r) {
-  const n = `${r.indices.length} event${r.indices.length === 1 ? "" : "s"}`;
+function describe(r, view) {
+  const n = plural(r.op === "transpose" ? view.selected.length : r.indices.length);
   if (r.op === "shift") return `moved ${n} by ${r.offset_s.toFixed(3)} s`;
   if (r.op === "transpose") return `transposed ${n} by ${r.semitones > 0 ? "+" : ""}${r.semitones} semitones`;
   if (r.op === "room") return `put ${n} in room ${r.room}`;
@@ -138,12 +159,14 @@ function describe(r) {
 async function edit(request) {
   try {
     const view = await state.api.edit(request);
+    clearError("edit-error");
     player.stop();
     showView(view, view.selected);
-    setStatus(`${describe(request)} · ▶ Play to hear the result`);
+    const note = view.note ? ` (${view.note})` : "";
+    setStatus(`${describe(request, view)}${note} · ▶ Play to hear the result`);
     return view;
   } catch (e) {
-    fail(e);
+    fail(e, "edit-error");
     timeline.draw();
     return null;
   }
@@ -154,7 +177,8 @@ async function edit(request) {
 function showJob(on, message = "", progress = 0) {
   $("job").hidden = !on;
   $("job-message").textContent = message;
-  $("progress").value = progress;
+  if (progress > 0) $("progress").value = progress;
+  else $("progress").removeAttribute("value"); // indeterminate while the encoder starts: 0 % says nothing
   if (on) document.body.dataset.state = "encoding";
 }
 
@@ -162,18 +186,43 @@ function elapsed(since) {
   return `${Math.round((Date.now() - since) / 1000)} s`;
 }
 
+// Time left, from the rate so far (shown once there is enough progress to judge it).
+function remaining(since, progress) {
+  if (progress < 0.05 || progress >= 1) return "";
+  const left = ((Date.now() - since) / 1000) * (1 - progress) / progress;
+  return ` · about ${Math.max(1, Math.round(left))} s left`;
+}
+
+function clipSeconds() {
+  const clip = parseFloat($("clip").value);
+  return Number.isFinite(clip) && clip > 0 ? clip : null;
+}
+
+// Stop following the current encode: its result must never replace what comes next.
+function dropJob() {
+  if (state.jobSource) state.jobSource.close();
+  clearInterval(state.jobTimer);
+  state.job = null;
+  state.jobSource = null;
+  showJob(false);
+}
+
 async function startFromFile(file) {
   player.stop();
+  dropJob(); // the server cancels that encode as soon as a new upload starts
+  clearError("upload-error");
   showJob(true, "uploading", 0);
   setStatus(`uploading ${file.name}…`);
-  state.upload = state.api.upload(file, "audio", (f) => { $("progress").value = f; });
+  state.upload = state.api.upload(file, "audio", (f) => { $("progress").value = f; }, clipSeconds());
   try {
     const info = await state.upload.promise;
     state.source = info;
+    state.sourceVersion += 1;
     await startEncode(info);
   } catch (e) {
     showJob(false);
-    fail(e);
+    document.body.dataset.state = "refused";
+    fail(e, "upload-error");
   } finally {
     state.upload = null;
   }
@@ -181,8 +230,7 @@ async function startFromFile(file) {
 
 async function startEncode(info) {
   $("encode").disabled = false;
-  const clip = parseFloat($("clip").value);
-  const clipS = Number.isFinite(clip) && clip > 0 ? clip : null;
+  const clipS = clipSeconds();
   const seconds = clipS ? Math.min(clipS, info.duration_s) : info.duration_s;
   setStatus(`encoding ${info.name} (${seconds.toFixed(1)} s, ${$("quality").value})…`);
   state.cancelPending = false;
@@ -207,9 +255,10 @@ function follow(job) {
   state.jobSource = source;
   const since = Date.now();
   let last = job;
-  const show = () => showJob(true, `${last.message} ${Math.round(100 * last.progress)}% · ${elapsed(since)}`,
-    last.progress);
+  const show = () => showJob(true, `${last.message} ${Math.round(100 * last.progress)}% · ${elapsed(since)}`
+    + remaining(since, last.progress), last.progress);
   const timer = setInterval(show, 1000);
+  state.jobTimer = timer;
   source.addEventListener("progress", async (e) => {
     if (!state.job || state.job.job_id !== job.job_id) { // a newer encode replaced this one
       source.close();
@@ -228,8 +277,9 @@ function follow(job) {
     if (snap.state === "done") {
       try {
         if (state.source) $("background").value = "original";
+        state.focus = null;
         showView(await state.api.events());
-        setStatus(`${snap.n_events} events. Click one to hear it; edit, then ▶ Play.`);
+        setStatus(`${plural(snap.n_events)}. Click one to hear it; edit, then ▶ Play.`);
       } catch (err) {
         fail(err);
       }
@@ -253,14 +303,18 @@ async function cancel() {
 }
 
 async function openEvc(file) {
+  clearError("upload-error");
   try {
     const view = await state.api.upload(file, "evc", () => {}).promise;
+    dropJob();
     state.source = null;
+    state.focus = null; // the inspector showed an event of the previous set
     $("encode").disabled = true;
     showView(view);
-    setStatus(`opened ${file.name}: ${view.events.length} events`);
+    setStatus(view.events.length ? `opened ${file.name}: ${plural(view.events.length)}`
+      : `${file.name} holds no events`);
   } catch (e) {
-    fail(e);
+    fail(e, "upload-error");
   }
 }
 
@@ -280,7 +334,7 @@ function wire() {
   $("cancel").addEventListener("click", cancel);
   $("encode").addEventListener("click", () => state.source && startEncode(state.source).catch(fail));
   $("play").addEventListener("click", playDecode);
-  $("play-original").addEventListener("click", () => player.play(state.api.audioUrl("original", 0)));
+  $("play-original").addEventListener("click", () => player.play(state.api.audioUrl("original", originalVersion())));
   $("play-events").addEventListener("click", () => player.play(state.api.audioUrl("events", state.view.version)));
   $("stop").addEventListener("click", () => player.stop());
   $("background").addEventListener("change", refreshBackground);
@@ -295,15 +349,16 @@ function wire() {
     e.preventDefault();
     try {
       const { indices } = await state.api.select($("filter").value);
+      clearError("filter-error");
       timeline.selection = new Set(indices);
       timeline.refreshClasses();
       syncSelection();
-      setStatus(`${indices.length} events match`);
-    } catch (err) { fail(err); }
+      setStatus(`${plural(indices.length)} ${indices.length === 1 ? "matches" : "match"}`);
+    } catch (err) { fail(err, "filter-error"); }
   });
   $("select-none").addEventListener("click", () => { timeline.selection.clear(); timeline.refreshClasses(); syncSelection(); });
   document.addEventListener("keydown", onKey);
-  window.addEventListener("pagehide", () => state.api && state.api.close());
+  // no close on pagehide: a reload or a visit elsewhere comes back to the same session (it expires when idle)
 }
 
 async function playDecode() {
@@ -313,9 +368,13 @@ async function playDecode() {
 }
 
 async function history(which) {
+  if (!state.view || !(which === "undo" ? state.view.can_undo : state.view.can_redo)) return;
   try {
     player.stop();
-    showView(await (which === "undo" ? state.api.undo() : state.api.redo()));
+    const view = await (which === "undo" ? state.api.undo() : state.api.redo());
+    state.focus = null; // indices may now name other events
+    showView(view);
+    setStatus(`${which === "undo" ? "undone" : "redone"}: ${plural(view.events.length)} now · ▶ Play to hear it`);
   } catch (e) { fail(e); }
 }
 
@@ -336,15 +395,35 @@ function onKey(e) {
   e.preventDefault();
 }
 
+// A reloaded tab carries on with its session while the server keeps it (see docs/studio.md).
+async function resume(kept) {
+  if (kept.audio) {
+    state.source = kept.audio;
+    state.sourceVersion += 1;
+    $("encode").disabled = false;
+  }
+  if (kept.n_events > 0) {
+    showView(await state.api.events());
+    setStatus(`carried on where you were: ${plural(kept.n_events)}${kept.audio ? ` of ${kept.audio.name}` : ""}`);
+  } else if (kept.audio) {
+    setStatus(`${kept.audio.name} is loaded: press "Encode again" to encode it`);
+  }
+}
+
 async function init() {
   wire();
   try {
-    const [session, schema] = await Promise.all([Api.createSession(), Api.schema()]);
-    state.api = new Api(session.session_id);
+    const schema = await Api.schema();
     state.schema = schema;
     $("room").replaceChildren(...schema.rooms.map((name, i) => el("option", { value: String(i) }, `${i}: ${name}`)));
+    const keptId = sessionStorage.getItem(SESSION_KEY);
+    const kept = keptId ? await Api.sessionState(keptId) : null;
+    const session = kept || await Api.createSession();
+    state.api = new Api(session.session_id);
+    sessionStorage.setItem(SESSION_KEY, session.session_id);
     $("example").hidden = !session.has_example;
     document.body.dataset.state = "idle";
+    if (kept) await resume(kept);
     document.body.dataset.session = "ready";
   } catch (e) {
     fail(e);

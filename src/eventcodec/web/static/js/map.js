@@ -41,7 +41,8 @@ export class EventMap {
     this.neighbours = new Set(found.map((n) => n.index).filter((i) => i !== query));
     this.draw();
     this.list.replaceChildren(...found.filter((n) => n.index !== query).map((n) => {
-      const li = el("li", { draggable: "true", "data-index": String(n.index) },
+      const li = el("li", { draggable: "true", "data-index": String(n.index),
+        title: "distance: how far apart the two events' controls are (weighted; 0 = the same sound)" },
         `event ${n.index} at ${n.time_s.toFixed(2)} s (distance ${n.distance.toFixed(3)})`);
       li.addEventListener("dragstart", (e) => {
         e.dataTransfer.setData("application/x-eventcodec-event", String(n.index));

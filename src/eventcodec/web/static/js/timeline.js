@@ -45,7 +45,8 @@ export class Timeline {
 
   position(ev) {
     const [w, h] = this.size();
-    return [this.xOf(ev.time_s), yOfHz(ev.centre_hz) * h, w];
+    const edge = 8; // the largest dot stays whole at the top and bottom edges (e.g. 30 Hz)
+    return [this.xOf(ev.time_s), Math.min(Math.max(yOfHz(ev.centre_hz) * h, edge), h - edge), w];
   }
 
   radius(ev) {
@@ -200,8 +201,8 @@ export class Timeline {
     this.tooltip.replaceChildren(...lines.map((t) => el("div", {}, t)));
     this.tooltip.hidden = false;
     const [w, h] = this.size();
-    const th = this.tooltip.offsetHeight;
-    this.tooltip.style.left = `${x + 190 < w ? x + 12 : x - 190}px`;
+    const [tw, th] = [this.tooltip.offsetWidth, this.tooltip.offsetHeight];
+    this.tooltip.style.left = `${x + 12 + tw < w ? x + 12 : Math.max(x - 12 - tw, 0)}px`;
     this.tooltip.style.top = `${Math.max(Math.min(y - 10, h - th - 4), 0)}px`;
     this.hooks.onHover(index);
   }
