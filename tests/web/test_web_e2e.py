@@ -95,6 +95,9 @@ def test_upload_encode_edit_render_download(server: tuple[str, Studio], browser:
     assert one.value.status == 200 and one.value.headers["content-type"] == "audio/wav"
     page.wait_for_selector("#stages figure.stage >> nth=4")
     assert page.locator("#controls tr").count() == 32
+    inspector = page.inner_text("#controls")
+    assert "amp" in inspector and "amp_db" not in inspector and "e-" not in inspector  # read, not raw
+    assert "In filters: amp_db." in (page.locator("#controls tr >> nth=0").get_attribute("title") or "")
     assert page.locator("#events .event.selected").count() == 1
     page.wait_for_selector("#map circle >> nth=0")
     _shot(page, "studio.png", tmp_path)

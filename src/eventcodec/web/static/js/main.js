@@ -1,7 +1,7 @@
 // The studio page: wires the API, the timeline, the map, the stages and the player together.
 
 import { Api } from "./api.js";
-import { el, formatValue } from "./format.js";
+import { controlLabel, el, valueParts } from "./format.js";
 import { EventMap } from "./map.js";
 import { Player } from "./player.js";
 import { showStages } from "./stages.js";
@@ -90,9 +90,10 @@ function showControls(index) {
   const ev = state.view.events[index];
   $("inspected").textContent = `${index} at ${ev.time_s.toFixed(3)} s`;
   body.replaceChildren(...state.schema.controls.map((c, i) => {
-    const row = el("tr", { title: c.doc });
-    const value = state.view.space === "controls" ? formatValue(ev.controls[i], "") : ev.controls[i].toFixed(3);
-    row.append(el("td", {}, c.name), el("td", { class: "value" }, value), el("td", { class: "unit" }, c.unit));
+    const row = el("tr", { title: `${c.doc} In filters: ${c.name}.` });
+    const { text, unit } = state.view.space === "controls" ? valueParts(ev.controls[i], c.unit)
+      : { text: ev.controls[i].toFixed(3), unit: "" };
+    row.append(el("td", {}, controlLabel(c.name)), el("td", { class: "value" }, text), el("td", { class: "unit" }, unit));
     return row;
   }));
 }
