@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import warnings
 from collections.abc import Iterable, Iterator
 
 import numpy as np
@@ -82,8 +83,8 @@ def decode(
     """
     from eventcodec.synth import decode as synth_decode
 
-    return synth_decode(events, start_sample=start_sample, n_samples=n_samples, progress=progress,
-                        texture=texture, texture_gain_db=texture_gain_db)
+    return finite(synth_decode(events, start_sample=start_sample, n_samples=n_samples, progress=progress,
+                               texture=texture, texture_gain_db=texture_gain_db))
 
 
 def decode_blocks(
@@ -93,5 +94,17 @@ def decode_blocks(
     """`decode` as consecutive float32 blocks (<= 2^16 samples): memory bounded whatever the length."""
     from eventcodec.synth.decode import decode_chunks
 
-    return decode_chunks(events, start_sample=start_sample, n_samples=n_samples, progress=progress,
-                         texture=texture, texture_gain_db=texture_gain_db)
+    blocks = decode_chunks(events, start_sample=start_sample, n_samples=n_samples, progress=progress,
+                           texture=texture, texture_gain_db=texture_gain_db)
+    return (finite(b) for b in blocks)
+
+
+def finite(audio: np.ndarray) -> np.ndarray:
+    """The decoder's last guard: non-finite samples (a gain beyond float range, a bug) become 0, with a warning;
+    no output of `decode` is ever NaN or infinite."""
+    bad = ~np.isfinite(audio)
+    if not bad.any():
+        return audio
+    warnings.warn(f"{int(bad.sum())} non-finite samples in the rendered audio were set to 0", RuntimeWarning,
+                  stacklevel=2)
+    return np.where(bad, np.float32(0), audio).astype(np.float32)

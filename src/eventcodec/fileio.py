@@ -54,6 +54,16 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     write_atomic(path, _write)
 
 
+def require_file(path: str | os.PathLike[str], error: type[EventCodecError] = EventCodecError) -> Path:
+    """`path` when it names an existing file; `error` saying "no such file" or "is a directory" otherwise."""
+    p = Path(path)
+    if p.is_dir():
+        raise error(f"is a directory, not a file: {p}")
+    if not p.exists():
+        raise error(f"no such file: {p}")
+    return p
+
+
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
     """True when two paths name the same existing file (guards against overwriting an input)."""
     try:

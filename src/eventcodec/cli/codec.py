@@ -62,11 +62,10 @@ def encode_to_file(source: Path, output: Path, args: argparse.Namespace) -> None
     from eventcodec.audio import iter_blocks
     from eventcodec.codec import encode_file
     from eventcodec.encode import EncodeOptions, available
-    from eventcodec.fileio import write_bytes_atomic
+    from eventcodec.fileio import require_file, write_bytes_atomic
     from eventcodec.format import encode_evc
 
-    if not source.is_file():
-        raise AudioError(f"no such file: {source}")
+    require_file(source, AudioError)
     check_output(output, source)
     blocks = iter_blocks(source)  # a cheap probe: unreadable or empty audio fails here, before any encoder runs
     try:

@@ -28,6 +28,7 @@ from eventcodec.format.header import MAX_EVENTS_PER_CHUNK, MAX_HEADER_BYTES, Hea
 from eventcodec.format.texture_payload import (
     SEGMENTS_PER_CHUNK,
     TEXTURE_BYTES,
+    check_codes,
     unpack_codes,
     unpack_mask,
     unpack_texture,
@@ -198,10 +199,11 @@ class EvcReader:
             body = stored[_TEXTURE.size : end]
             if "mask" in self.header.texture:
                 body, mask = unpack_mask(body)
-                texture = unpack_codes(tex_method, body), mask
+                texture = check_codes(unpack_codes(tex_method, body), f"chunk {i}"), mask
             else:
                 mask = np.zeros((SEGMENTS_PER_CHUNK, MASK_BINS), np.uint8)
-                texture = unpack_texture(payload.decompress(tex_method, body, TEXTURE_BYTES)), mask
+                codes = unpack_texture(payload.decompress(tex_method, body, TEXTURE_BYTES))
+                texture = check_codes(codes, f"chunk {i}"), mask
             stored = stored[end:]
         raw = payload.decompress(method, stored, payload.max_raw_size(n_events, bits))
         times_rel, codes = payload.unpack(raw, n_events, bits, self.header.chunk_samples, self._ref)
