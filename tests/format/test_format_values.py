@@ -110,3 +110,23 @@ def test_printable_escapes_what_a_terminal_would_act_on() -> None:
     assert printable("plain ascii-é") == "plain ascii-é"
     assert printable("\x1b[2J\r\nx\ud800\\") == "\\x1b[2J\\x0d\\x0ax\\ud800\\\\"
     assert json.loads(json.dumps("x")) == "x"
+
+
+def _swap_chunks(data: bytes, a: int, b: int) -> bytes:
+    """`data` with chunks a and b swapped and the seek index rebuilt to match (CRCs left as they were)."""
+    index_offset, n_chunks = struct.unpack_from("<QI", data, len(data) - 20)
+    starts = [struct.unpack_from("<Q", data, index_offset + 12 * i)[0] for i in range(n_chunks)]
+    chunks = [data[s:e] for s, e in zip(starts, [*starts[1:], index_offset], strict=True)]
+    chunks[a], chunks[b] = chunks[b], chunks[a]
+    out, index = bytearray(data[: starts[0]]), b""
+    for chunk in chunks:
+        index += struct.pack("<QI", len(out), struct.unpack_from("<I", chunk)[0])
+        out += chunk
+    return bytes(out + index + struct.pack("<QII4s", len(out), n_chunks, zlib.crc32(index), b"EVC."))
+
+
+def test_swapped_chunks_are_refused() -> None:
+    data = encode_evc(realistic_set(300, 9.0))
+    assert decode_evc(_swap_chunks(_swap_chunks(data, 0, 2), 0, 2)) == decode_evc(data)  # the helper is exact
+    with pytest.raises(FormatError, match="chunk 0 is corrupt or out of place"):
+        decode_evc(_swap_chunks(data, 0, 2))

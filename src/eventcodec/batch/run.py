@@ -21,8 +21,8 @@ from eventcodec.encode import EncodeOptions
 from eventcodec.errors import EventCodecError
 
 MANIFEST_SAVE_INTERVAL_S = 1.0
-# Temporary files of `fileio.write_atomic`: ".<name>.<8 random chars>.part".
-_PART_RE = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.part$")
+# Temporary files of `fileio.write_atomic`: ".<name>.<pid>.<8 random chars>.part" (older: no pid).
+_PART_RE = re.compile(r"^\.(?P<name>.+?)(\.\d+)?\.[a-z0-9_]{8}\.part$")
 
 
 @dataclass(frozen=True)
