@@ -2,7 +2,8 @@
 
 soundfile (libsndfile) reads wav/flac/ogg/mp3/opus; anything else goes through ffmpeg when it
 is installed. Stereo is downmixed, other rates are resampled with soxr. Clipping and DC offset
-are reported in `AudioReport`, never silently fixed.
+are reported in `AudioReport`; what the encoder is fed is checked by `input_checks` (bad samples refused,
+DC removed with a warning).
 """
 
 from __future__ import annotations

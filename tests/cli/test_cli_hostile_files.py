@@ -51,3 +51,11 @@ def test_a_directory_as_input_is_named_as_one(command: list[str], tmp_path: Path
     rc, _, err = run_cli([a.format(d=folder, o=tmp_path / "out") for a in command], capsys)
     assert_clean_failure(rc, err)
     assert "is a directory" in err and "no such file" not in err
+
+
+@pytest.mark.parametrize("flag", ["--gain-db=1e308", "--texture-gain-db=1e308", "--gain-db=-201"])
+def test_gains_beyond_float_range_are_refused(flag: str, evc: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    rc, _, err = run_cli(["decode", str(evc), str(tmp_path / "o.wav"), "-q", flag], capsys)
+    assert_clean_failure(rc, err)  # was an OverflowError traceback
+    assert "within +-200" in err and not (tmp_path / "o.wav").exists()

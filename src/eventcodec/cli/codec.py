@@ -37,10 +37,13 @@ def _number(text: str, allow_zero: bool) -> float:
     return value
 
 
+MAX_GAIN_DB = 200.0  # x 1e10: far past any use, and still finite in float32 (1e400 dB overflowed)
+
+
 def _finite(text: str) -> float:
     value = _float(text)
-    if not abs(value) < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
+    if not abs(value) <= MAX_GAIN_DB:
+        raise argparse.ArgumentTypeError(f"must be a number of dB within +-{MAX_GAIN_DB:g}, got {text}")
     return value
 
 
