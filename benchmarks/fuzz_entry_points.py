@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import io
 import json
+import os
 import signal
 import struct
 import sys
@@ -88,8 +89,24 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, old)
 
 
+_current: dict[str, Any] = {}
+_current_t0 = [0.0]
+
+
+def _watchdog(counts: Counts) -> None:
+    """SIGALRM cannot stop a case stuck inside C code: past twice its limit, report it as a hang and exit."""
+    while True:
+        time.sleep(1.0)
+        case = dict(_current)
+        if case and time.monotonic() - case["start"] > 2 * case["limit"] + 5:
+            counts.add(case["entry"], "hang", "stuck in native code; the run stops here")
+            print(report(counts, time.monotonic() - _current_t0[0]), flush=True)
+            os._exit(1)
+
+
 def _run(counts: Counts, entry: str, limit_s: float, case: Callable[[], bool]) -> None:
     """Run one case; `case` returns whether its output was finite, or raises."""
+    _current.update(entry=entry, limit=limit_s, start=time.monotonic())
     try:
         with _time_limit(limit_s), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -101,6 +118,8 @@ def _run(counts: Counts, entry: str, limit_s: float, case: Callable[[], bool]) -
         counts.add(entry, "clean")
     except Exception as e:  # the point of the fuzzer: anything else is a bug
         counts.add(entry, "traceback", "".join(traceback.format_exception_only(type(e), e)).strip()[:300])
+    finally:
+        _current.clear()
 
 
 # --- the API encode on hostile arrays ------------------------------------------------------------------
@@ -214,8 +233,25 @@ RAW_HEADER_EDITS: list[tuple[str, bytes, bytes]] = [
 ]
 
 
+def _texture_file(code: int) -> bytes:
+    """One chunk, no events, every texture code `code`, assembled below the writer's checks."""
+    from eventcodec.format import payload
+    from eventcodec.format.container import texture_section, write
+    from eventcodec.format.header import CHUNK_SAMPLES, Header
+    from eventcodec.format.quantizer import controls_quantizer
+    from eventcodec.format.texture_payload import FRAMES_PER_CHUNK, SEGMENTS_PER_CHUNK, pack_codes, pack_mask
+    from eventcodec.texture.grid import GRID
+
+    codes = np.full((FRAMES_PER_CHUNK, N_BANDS), code, np.uint8)
+    method, stored = pack_codes(codes, payload.compressor())
+    section = texture_section(method, pack_mask(stored, np.zeros((SEGMENTS_PER_CHUNK, 185), np.uint8)))
+    header = Header(22050, CHUNK_SAMPLES, "controls", "", CHUNK_SAMPLES, 1, 0, controls_quantizer(), {}, GRID)
+    return write(header, [(0, payload.METHOD_STORED, section)])
+
+
 def hostile_files(rng: np.random.Generator) -> Iterator[tuple[str, bytes]]:
-    """(name, bytes): crafted headers, flipped and truncated bytes, slack, swapped chunks."""
+    """(name, bytes): crafted headers and texture codes, flipped and truncated bytes, slack."""
+    yield "texture-code", _texture_file(int(rng.integers(41, 256)))
     for base in _base_files(rng):
         yield "valid", base
         header = _header_json(base)
@@ -246,8 +282,10 @@ def file_cases(path: Path, out: Path) -> list[tuple[str, Callable[[], bool]]]:
     def cli(*args: str, wav: Path | None = None) -> Callable[[], bool]:
         def case() -> bool:
             err = io.StringIO()
-            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")  # strict, as a UTF-8 terminal is
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(stdout):
                 rc = cli_main(list(args))
+                stdout.flush()
             if rc != 0:
                 lines = [line for line in err.getvalue().splitlines() if line.strip()]
                 if rc == 2 and lines and lines[-1].startswith("eventcodec: error:"):
@@ -277,12 +315,18 @@ def run(seconds: float, seed: int = 0, encode_share: float = 0.5) -> Counts:
     rng = np.random.default_rng(seed)
     counts = Counts()
     t0 = time.monotonic()
+    _current.clear()
+    _current_t0[0] = t0
+    import threading
+
+    threading.Thread(target=_watchdog, args=(counts,), daemon=True).start()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         path = out / "fuzz.evc"
         spent = {"encode": 0.0, "files": 0.0}
         while time.monotonic() - t0 < seconds:
-            kind = "encode" if spent["encode"] <= encode_share * (spent["encode"] + spent["files"]) else "files"
+            share = encode_share * (spent["encode"] + spent["files"])
+            kind = "encode" if encode_share > 0 and spent["encode"] <= share else "files"
             start = time.monotonic()
             if kind == "encode":
                 for name, audio, rate in hostile_arrays(rng):
@@ -319,9 +363,10 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=60.0, help="time budget (default 60)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--encode-share", type=float, default=0.5, help="share of the time for API encode cases")
     args = p.parse_args()
     t0 = time.monotonic()
-    counts = run(args.seconds, args.seed)
+    counts = run(args.seconds, args.seed, args.encode_share)
     print(report(counts, time.monotonic() - t0))
     bad = counts.outcomes["traceback"] + counts.outcomes["hang"] + counts.outcomes["nonfinite"]
     return 1 if bad else 0

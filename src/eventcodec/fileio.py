@@ -19,8 +19,11 @@ from pathlib import Path
 from eventcodec.errors import EventCodecError
 
 
-def write_atomic(path: str | os.PathLike[str], writer: Callable[[str], object]) -> None:
+def write_atomic(path: str | os.PathLike[str], writer: Callable[[str], object], clean_stale: bool = True) -> None:
     """Call `writer(tmp_path)` then rename onto `path`; no partial file is left on failure.
+
+    `clean_stale`: first remove the temporary files of `path` that dead processes left (a listing of the
+    folder; batch runs, which clean their whole output tree once, skip it per file).
 
     Raises:
         EventCodecError: the destination folder is missing or not writable.
@@ -31,7 +34,8 @@ def write_atomic(path: str | os.PathLike[str], writer: Callable[[str], object]) 
         raise EventCodecError(f"cannot write {dest}: folder {parent} does not exist")
     if dest.is_dir():
         raise EventCodecError(f"cannot write {dest}: it is a directory")
-    remove_stale_parts(dest)
+    if clean_stale:
+        remove_stale_parts(dest)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.{os.getpid()}.", suffix=".part", dir=parent)
     except OSError as e:
@@ -105,14 +109,14 @@ def _umask() -> int:
     return mask
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, clean_stale: bool = True) -> None:
     """Write `data` to `path` atomically."""
 
     def _write(tmp: str) -> None:
         with open(tmp, "wb") as f:
             f.write(data)
 
-    write_atomic(path, _write)
+    write_atomic(path, _write, clean_stale)
 
 
 def require_file(path: str | os.PathLike[str], error: type[EventCodecError] = EventCodecError) -> Path:

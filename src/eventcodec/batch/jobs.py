@@ -181,7 +181,7 @@ def run_job(job: Job) -> JobResult:
             raise EventCodecError("empty file")
         data, duration_s, n_events = _WORK[job.kind](job)
         Path(job.output_path).parent.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomic(job.output_path, data)
+        write_bytes_atomic(job.output_path, data, clean_stale=False)  # the run cleaned the tree once
     except EventCodecError as e:
         return failed(str(e))
     except OSError as e:

@@ -72,7 +72,7 @@ class Manifest:
     def save(self) -> None:
         """Write the whole manifest atomically."""
         obj = {"version": MANIFEST_VERSION, "kind": self.kind, "files": self.entries}
-        write_bytes_atomic(self.path, json.dumps(obj, indent=1, sort_keys=True).encode("utf-8"))
+        write_bytes_atomic(self.path, json.dumps(obj, indent=1, sort_keys=True).encode("utf-8"), clean_stale=False)
 
     def verdict(self, job: Job, overwrite: bool = False) -> Verdict:
         """What to do with `job`.
