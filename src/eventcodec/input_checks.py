@@ -140,6 +140,9 @@ def check_array(audio: np.ndarray, sample_rate: float) -> tuple[np.ndarray, Samp
     frames = as_frames(audio)
     if frames.size == 0 or not np.issubdtype(frames.dtype, np.number):
         raise AudioError("audio must be a non-empty mono signal")
+    if not np.issubdtype(frames.dtype, np.floating):
+        raise AudioError(f"audio must hold float samples (full scale +-1), not {frames.dtype}; "
+                         "for 16-bit PCM divide by 32768")
     stats = SampleStats(sample_rate, frames.shape[1])
     stats.add(frames)
     mono = frames.astype(np.float64).mean(axis=1) - stats.mono_dc

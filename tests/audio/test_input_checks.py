@@ -56,6 +56,11 @@ def test_api_names_the_channel_and_the_source_rate() -> None:
         encode(np.full(100, 1e300), options=FAST)  # float64 beyond float32: not turned into inf first
 
 
+def test_api_refuses_integer_samples() -> None:
+    with pytest.raises(AudioError, match=r"float samples .* not int16; for 16-bit PCM divide by 32768"):
+        encode((music() * 20000).astype(np.int16), options=FAST)
+
+
 def test_file_and_cli_refuse_a_nan_sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     x = np.stack([music(), music()], axis=1)
     x[5000:6000, 0] = np.nan
