@@ -35,7 +35,7 @@ def write_atomic(path: str | os.PathLike[str], writer: Callable[[str], object], 
     if dest.is_dir():
         raise EventCodecError(f"cannot write {dest}: it is a directory")
     if clean_stale:
-        remove_stale_parts(dest)
+        remove_orphan_parts(dest)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.{os.getpid()}.", suffix=".part", dir=parent)
     except OSError as e:
@@ -72,7 +72,7 @@ def pid_alive(pid: int) -> bool:
     return pid > 0
 
 
-def remove_stale_parts(dest: str | os.PathLike[str]) -> int:
+def remove_orphan_parts(dest: str | os.PathLike[str]) -> int:
     """Delete the temporary files of output `dest` whose writing process is gone; returns how many."""
     dest = Path(dest)
     parent = dest.parent if str(dest.parent) else Path(".")

@@ -15,7 +15,7 @@ import pytest
 from cli_helpers import run_cli
 
 from eventcodec.controls import default_unit_vector
-from eventcodec.fileio import part_pid, remove_stale_parts, write_bytes_atomic
+from eventcodec.fileio import part_pid, remove_orphan_parts, write_bytes_atomic
 from eventcodec.types import EventSet
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
@@ -70,4 +70,4 @@ def test_stale_part_of_a_dead_process_is_removed_by_the_next_write(tmp_path: Pat
     assert not stale.exists() and alive.exists() and other.exists()  # only the dead writer's file of this output
     assert out.exists()
     write_bytes_atomic(tmp_path / "y.wav", b"")
-    assert not other.exists() and remove_stale_parts(out) == 0
+    assert not other.exists() and remove_orphan_parts(out) == 0
