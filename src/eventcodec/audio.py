@@ -2,7 +2,8 @@
 
 soundfile (libsndfile) reads wav/flac/ogg/mp3/opus; anything else goes through ffmpeg when it
 is installed. Stereo is downmixed, other rates are resampled with soxr. Clipping and DC offset
-are reported in `AudioReport`, never silently fixed.
+are reported in `AudioReport`; what the encoder is fed is checked by `input_checks` (bad samples refused,
+DC removed with a warning).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import soxr
 
 from eventcodec.errors import AudioError
 from eventcodec.fileio import write_atomic
+from eventcodec.input_checks import bad_sample_message
 from eventcodec.types import SAMPLE_RATE
 
 BLOCK_SAMPLES = 2**16
@@ -150,8 +152,9 @@ def load(path: str | os.PathLike[str], sample_rate: int = SAMPLE_RATE) -> tuple[
     audio = np.concatenate(list(iter_blocks(p, BLOCK_SAMPLES, sample_rate)) or [np.zeros(0, np.float32)])
     if len(audio) == 0:
         raise AudioError(f"no audio samples in {p.name}")
-    if not np.all(np.isfinite(audio)):
-        raise AudioError(f"{p.name} contains NaN or infinite samples")
+    message = bad_sample_message(audio[:, None], 0, sample_rate)
+    if message is not None:
+        raise AudioError(f"{p.name}: {message}")
     report = AudioReport(
         source_rate_hz=src_rate,
         source_channels=channels,

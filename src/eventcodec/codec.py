@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import numbers
 import os
+import warnings
 from collections.abc import Iterable, Iterator
 
 import numpy as np
 
 from eventcodec.encode import EncodeOptions, get_encoder
 from eventcodec.errors import AudioError
+from eventcodec.input_checks import check_array, cleaned, scan_file
 from eventcodec.types import SAMPLE_RATE, EventSet
 
 
@@ -24,20 +27,21 @@ def encode(
     options: EncodeOptions | None = None,
     progress: bool = False,
 ) -> EventSet:
-    """Encode mono audio (n_samples,) to an EventSet; resamples to 22050 Hz if needed."""
-    audio = np.asarray(audio, dtype=np.float32)
-    if audio.ndim == 2:
-        audio = audio.mean(axis=-1) if audio.shape[-1] <= 8 else audio.mean(axis=0)
-    if audio.ndim != 1 or len(audio) == 0:
-        raise AudioError("audio must be a non-empty mono signal")
-    if not np.all(np.isfinite(audio)):
-        raise AudioError("audio contains NaN or infinite samples")
+    """Encode audio (n_samples,) or (n_samples, channels <= 8) to an EventSet; resamples to 22050 Hz if needed.
+
+    Samples are checked first (`input_checks`): a NaN, infinite or absurd (beyond +-1000) sample is refused
+    with AudioError naming its time; a DC offset is removed and clipping reported as `InputWarning`.
+    """
+    if not isinstance(sample_rate, numbers.Real) or not 0 < sample_rate < 10**7:
+        raise AudioError(f"sample_rate must be a positive number of Hz, got {sample_rate!r}")
+    audio, stats = check_array(audio, sample_rate)
+    stats.warn()
     if sample_rate != SAMPLE_RATE:
         import soxr
 
         audio = soxr.resample(audio, sample_rate, SAMPLE_RATE).astype(np.float32)
     fn = get_encoder(encoder)
-    return fn(_blocks_of(audio), len(audio), options or EncodeOptions(), progress)
+    return fn(cleaned(_blocks_of(audio), 0.0), len(audio), options or EncodeOptions(), progress)
 
 
 def encode_file(
@@ -46,11 +50,16 @@ def encode_file(
     options: EncodeOptions | None = None,
     progress: bool = False,
 ) -> EventSet:
-    """Encode an audio file, streaming it in blocks (bounded memory for any length)."""
+    """Encode an audio file, streaming it in blocks (bounded memory for any length).
+
+    A first pass checks the samples as `encode` does (refusing bad ones before any analysis); the second
+    feeds the encoder, DC removed.
+    """
     import soundfile as sf
 
     from eventcodec.audio import iter_blocks, load
 
+    stats = scan_file(path) if os.path.isfile(path) else None
     try:
         info = sf.info(str(path))
         n_samples = round(info.frames * SAMPLE_RATE / info.samplerate)
@@ -58,7 +67,10 @@ def encode_file(
         audio, _ = load(path)  # formats only ffmpeg reads: length is unknown up front
         return encode(audio, SAMPLE_RATE, encoder, options, progress)
     fn = get_encoder(encoder)
-    return fn(iter_blocks(path), n_samples, options or EncodeOptions(), progress)
+    if stats is not None:
+        stats.warn()
+    dc = stats.mono_dc if stats is not None else 0.0
+    return fn(cleaned(iter_blocks(path), dc), n_samples, options or EncodeOptions(), progress)
 
 
 def decode(
@@ -71,8 +83,8 @@ def decode(
     """
     from eventcodec.synth import decode as synth_decode
 
-    return synth_decode(events, start_sample=start_sample, n_samples=n_samples, progress=progress,
-                        texture=texture, texture_gain_db=texture_gain_db)
+    return finite(synth_decode(events, start_sample=start_sample, n_samples=n_samples, progress=progress,
+                               texture=texture, texture_gain_db=texture_gain_db))
 
 
 def decode_blocks(
@@ -82,5 +94,17 @@ def decode_blocks(
     """`decode` as consecutive float32 blocks (<= 2^16 samples): memory bounded whatever the length."""
     from eventcodec.synth.decode import decode_chunks
 
-    return decode_chunks(events, start_sample=start_sample, n_samples=n_samples, progress=progress,
-                         texture=texture, texture_gain_db=texture_gain_db)
+    blocks = decode_chunks(events, start_sample=start_sample, n_samples=n_samples, progress=progress,
+                           texture=texture, texture_gain_db=texture_gain_db)
+    return (finite(b) for b in blocks)
+
+
+def finite(audio: np.ndarray) -> np.ndarray:
+    """The decoder's last guard: non-finite samples (a gain beyond float range, a bug) become 0, with a warning;
+    no output of `decode` is ever NaN or infinite."""
+    bad = ~np.isfinite(audio)
+    if not bad.any():
+        return audio
+    warnings.warn(f"{int(bad.sum())} non-finite samples in the rendered audio were set to 0", RuntimeWarning,
+                  stacklevel=2)
+    return np.where(bad, np.float32(0), audio).astype(np.float32)

@@ -48,9 +48,9 @@ def _check_good_encoded_bad_listed(src: Path, out: Path) -> None:
     assert not list(out.rglob("*.part")) and not (out / "bad").exists()
 
 
-def _check_decoded(out: Path, wav_dir: Path) -> None:
+def _check_decoded(out: Path, wav_dir: Path, n_files: int = 3) -> None:
     summary = decode_many(out, wav_dir, BatchConfig(workers=1, progress=False))
-    assert (summary.n_files, summary.n_done_now, summary.n_failed) == (3, 3, 0)
+    assert (summary.n_files, summary.n_done_now, summary.n_failed) == (n_files, n_files, 0)
     for rel in GOOD:
         events = EventSet.from_bytes((out / rel).with_suffix(".evc").read_bytes())
         audio, sr = sf.read(str((wav_dir / rel).with_suffix(".wav")))
@@ -69,14 +69,21 @@ def test_mixed_library_encodes_good_files_lists_bad_ones_resumes_and_decodes(
     evcs = sorted(out.rglob("*.evc"))
     mtimes = [p.stat().st_mtime_ns for p in evcs]
     capsys.readouterr()
-    assert _encode_many(src, out, workers=1) == 1
+    assert _encode_many(src, out, workers=1) == 0  # nothing failed in this run: old failures are not retried
     text = capsys.readouterr().out
-    assert "6 found, 0 encoded now, 3 already done, 3 failed" in text
+    assert "6 found, 0 encoded now, 3 already done, 0 failed" in text
+    assert "3 failed before (unchanged, not retried" in text
     assert "audio:      0.001 h in done files (0.000 h this run)" in text  # 0.5 + 0.75 + 1.0 s
-    assert all(f"FAILED {rel}:" in text for rel in BAD)
+    assert all(f"FAILED BEFORE {rel}:" in text for rel in BAD)
     assert [p.stat().st_mtime_ns for p in evcs] == mtimes  # done files were not redone
+    assert not [p for p in out.iterdir() if p.suffix == ".lock"]  # the run's lock files are gone
 
-    _check_decoded(out, tmp_path / "wav")
+    write_clip(src / "bad" / "empty.wav", seconds=0.5)  # a failed file that changed is retried
+    assert _encode_many(src, out, workers=1) == 0
+    text = capsys.readouterr().out
+    assert "6 found, 1 encoded now, 3 already done, 0 failed" in text and "2 failed before" in text
+
+    _check_decoded(out, tmp_path / "wav", n_files=4)
 
 
 def test_bad_encoder_folder_or_workers_are_one_line_errors(tmp_path: Path,

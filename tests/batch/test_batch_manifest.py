@@ -106,7 +106,19 @@ def test_failed_entry_keeps_our_older_output_ours(tmp_path: Path) -> None:
     m.mark_pending(job2)
     m.record(job2, JobResult(job2.rel, False, "boom"))
     assert m.entries["a.wav"]["error"] == "boom"
-    assert m.verdict(job2) == "todo"
+    assert m.verdict(job2) == "failed"  # ours, not foreign; and unchanged, so not retried
+    assert m.verdict(_job(tmp_path, {"encoder": "abs", "seed": 3})) == "todo"  # new settings: retried
+
+
+def test_failed_file_is_retried_only_when_it_changed(tmp_path: Path) -> None:
+    m = Manifest.load(tmp_path / "out", "encode")
+    job = _job(tmp_path)
+    m.mark_pending(job)
+    m.record(job, JobResult(job.rel, False, "boom", "0" * 64))
+    assert m.verdict(job) == "failed"
+    changed = Path(job.input_path)
+    changed.write_bytes(changed.read_bytes() + b"x")
+    assert m.verdict(_job(tmp_path)) == "todo"
 
 
 def test_unreadable_manifest_is_a_user_error(tmp_path: Path) -> None:

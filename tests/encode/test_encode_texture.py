@@ -87,7 +87,8 @@ def test_texture_fills_the_time_frequency_holes_of_the_events(coded: dict[str, A
 def test_no_texture_option_writes_events_only() -> None:
     audio, _ = load(example_path())
     es = encode(audio[: 2 * SAMPLE_RATE], SAMPLE_RATE, "abs", EncodeOptions(quality="fast", texture=False))
-    assert es.texture is None and es.to_bytes()[8] == 1  # format version 1
+    data = es.to_bytes()
+    assert es.texture is None and data[8] == 3 and EventSet.from_bytes(data).texture is None  # version 3, no texture
 
 
 def test_silence_has_a_silent_texture() -> None:

@@ -29,6 +29,22 @@ def realistic_set(n_events: int, duration_s: float, seed: int = 0, n_active: int
     return EventSet(times, vectors, n_samples=n_samples, meta={"encoder": "synthetic"})
 
 
+def as_version(data: bytes, version: int) -> bytes:
+    """A version 3 file relabelled as `version` (1 or 2: chunk CRCs without the chunk index), as older writers
+    wrote it (the texture is left as it is: the caller decides whether the result is valid)."""
+    from eventcodec.format.container import chunk_crc
+
+    out = bytearray(data)
+    struct.pack_into("<H", out, 8, version)
+    index_offset, n_chunks = struct.unpack_from("<QI", data, len(data) - 20)
+    for i in range(n_chunks):
+        start = struct.unpack_from("<Q", data, index_offset + 12 * i)[0]
+        stored_len = struct.unpack_from("<IBI", data, start)[2]
+        stored = data[start + 13 : start + 13 + stored_len]
+        struct.pack_into("<I", out, start + 9, chunk_crc(version, i, data[start : start + 9], stored))
+    return bytes(out)
+
+
 def rewrite_header(data: bytes, change: Callable[[dict[str, Any]], None]) -> bytes:
     """The same file with its JSON header edited by `change`, stored uncompressed with a valid CRC."""
     flags, head_len = struct.unpack_from("<HI", data, 10)

@@ -1,19 +1,18 @@
-"""Format version 2: a noise texture per chunk, in its own compressed section; version 1 files stay version 1."""
+"""The noise texture per chunk (format version 2 on), in its own compressed section; older versions still read."""
 
 from __future__ import annotations
 
 import io
 import struct
-import zlib
 
 import numpy as np
 import pytest
-from evc_helpers import realistic_set, rewrite_header
+from evc_helpers import as_version, realistic_set, rewrite_header
 
 from eventcodec.encode.abs.budget import texture_bits
 from eventcodec.errors import FormatError
 from eventcodec.format import CHUNK_SAMPLES, EvcReader, decode_evc, encode_evc, evc_info, payload, read_evc
-from eventcodec.format.container import texture_section, write
+from eventcodec.format.container import chunk_crc, texture_section, write
 from eventcodec.format.header import Header
 from eventcodec.format.texture_payload import FRAMES_PER_CHUNK, METHOD_RANGE, pack_codes, pack_texture, unpack_codes
 from eventcodec.texture.grid import FRAME_SAMPLES, GRID_PLAIN, MASK_BINS, N_BANDS, Texture, n_segments_for
@@ -37,17 +36,22 @@ def _version(data: bytes) -> int:
 def test_round_trip_is_exact_and_byte_identical() -> None:
     es = _textured()
     data = encode_evc(es)
-    assert _version(data) == 2
+    assert _version(data) == 3
     back = decode_evc(data)
     assert back.texture == es.texture and np.array_equal(back.times, es.times)
     assert encode_evc(back) == data and decode_evc(encode_evc(back)) == back
 
 
-def test_files_without_texture_stay_version_1() -> None:
+def test_files_without_texture_are_version_3_and_version_1_files_still_read() -> None:
     es = realistic_set(40, 7.0)
     data = encode_evc(es)
-    assert _version(data) == 1 and decode_evc(data).texture is None
+    assert _version(data) == 3 and decode_evc(data).texture is None
     assert evc_info_of(data)["texture"] is False
+    old = as_version(data, 1)
+    assert _version(old) == 1 and old != data
+    assert decode_evc(old) == decode_evc(data) and encode_evc(decode_evc(old)) == data
+    textured = encode_evc(_textured())
+    assert decode_evc(as_version(textured, 2)) == decode_evc(textured)
 
 
 def evc_info_of(data: bytes, tmp: str = "/tmp") -> dict:
@@ -94,7 +98,7 @@ def _with_chunk_crc(data: bytearray, chunk: int) -> bytes:
     """`data` with the CRC of the chunk at offset `chunk` recomputed (so a reader looks past it)."""
     stored_len = struct.unpack_from("<IBI", data, chunk)[2]
     stored = bytes(data[chunk + 13 : chunk + 13 + stored_len])
-    struct.pack_into("<I", data, chunk + 9, zlib.crc32(stored, zlib.crc32(bytes(data[chunk : chunk + 9]))))
+    struct.pack_into("<I", data, chunk + 9, chunk_crc(3, 0, bytes(data[chunk : chunk + 9]), stored))
     return bytes(data)
 
 
@@ -115,9 +119,9 @@ def test_version_and_header_must_agree() -> None:
     with_tex = encode_evc(_textured())
     without = encode_evc(realistic_set(40, 7.0))
     with pytest.raises(FormatError, match="must have a texture"):
-        decode_evc(without[:8] + struct.pack("<H", 2) + without[10:])
+        decode_evc(as_version(without, 2))
     with pytest.raises(FormatError, match="must not have a texture"):
-        decode_evc(with_tex[:8] + struct.pack("<H", 1) + with_tex[10:])
+        decode_evc(as_version(with_tex, 1))
     with pytest.raises(FormatError, match="unsupported texture grid"):
         decode_evc(rewrite_header(with_tex, lambda h: h["texture"].update(bands=16)))
 

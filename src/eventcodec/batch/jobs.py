@@ -106,6 +106,29 @@ def limit_threads() -> None:
     _setup_process()
 
 
+def filter_stderr(keep: bytes = b"error") -> None:
+    """In a pool worker: pass on only the stderr lines that contain `keep` (any case).
+
+    The C decoders write notes straight to file descriptor 2 (mpg123: "Note: Trying to resync...", "Warning:
+    Xing stream size off..."), one screenful per damaged mp3 in a library-sized run; a failed file's real
+    reason travels back in its JobResult, and lines that say "error" still reach the terminal.
+    """
+    import threading
+
+    read_fd, write_fd = os.pipe()
+    terminal = os.dup(2)
+    os.dup2(write_fd, 2)
+    os.close(write_fd)
+
+    def pump() -> None:
+        with os.fdopen(read_fd, "rb") as lines:
+            for line in lines:
+                if keep in line.lower():
+                    os.write(terminal, line)
+
+    threading.Thread(target=pump, name="eventcodec-stderr-filter", daemon=True).start()
+
+
 def _encode(job: Job) -> tuple[bytes, float, int]:
     from eventcodec.codec import encode_file
     from eventcodec.encode import EncodeOptions
@@ -162,7 +185,7 @@ def run_job(job: Job) -> JobResult:
             raise EventCodecError("empty file")
         data, duration_s, n_events = _WORK[job.kind](job)
         Path(job.output_path).parent.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomic(job.output_path, data)
+        write_bytes_atomic(job.output_path, data, clean_stale=False)  # the run cleaned the tree once
     except EventCodecError as e:
         return failed(str(e))
     except OSError as e:

@@ -24,7 +24,7 @@ from eventcodec.errors import EventCodecError
 from eventcodec.fileio import write_bytes_atomic
 
 MANIFEST_VERSION = 1
-Verdict = Literal["done", "adopt", "todo", "foreign"]
+Verdict = Literal["done", "adopt", "todo", "foreign", "failed"]
 
 
 def manifest_name(kind: Kind) -> str:
@@ -72,19 +72,23 @@ class Manifest:
     def save(self) -> None:
         """Write the whole manifest atomically."""
         obj = {"version": MANIFEST_VERSION, "kind": self.kind, "files": self.entries}
-        write_bytes_atomic(self.path, json.dumps(obj, indent=1, sort_keys=True).encode("utf-8"))
+        write_bytes_atomic(self.path, json.dumps(obj, indent=1, sort_keys=True).encode("utf-8"), clean_stale=False)
 
     def verdict(self, job: Job, overwrite: bool = False) -> Verdict:
         """What to do with `job`.
 
         Returns:
-            `done` (skip it), `adopt` (a worker finished it just before a crash), `todo` (run it), or
-            `foreign` (an output exists that no batch run into this folder wrote; kept unless `overwrite`).
+            `done` (skip it), `adopt` (a worker finished it just before a crash), `todo` (run it),
+            `foreign` (an output exists that no batch run into this folder wrote; kept unless `overwrite`), or
+            `failed` (it failed before with the same settings and the same input: not retried).
         """
         entry = self.entries.get(job.rel)
         out_stat = _stat_of(job.output_path)
         if out_stat is not None and not overwrite and not self._owns_output(entry, job, out_stat):
             return "foreign"
+        if (entry is not None and entry.get("status") == "failed" and entry.get("settings") == job.settings
+                and entry.get("output", {}).get("path") == job.output_rel and self._same_input(entry, job)):
+            return "failed"
         if entry is None or out_stat is None or entry.get("settings") != job.settings:
             return "todo"
         if entry.get("output", {}).get("path") != job.output_rel:
@@ -116,7 +120,10 @@ class Manifest:
             return False
         if recorded.get("mtime_ns") == job.mtime_ns:
             return True
-        if sha256_file(job.input_path) != recorded.get("sha256"):
+        try:
+            if not recorded.get("sha256") or sha256_file(job.input_path) != recorded.get("sha256"):
+                return False
+        except OSError:
             return False
         recorded["mtime_ns"] = job.mtime_ns
         return True

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from eventcodec.batch.jobs import JobResult, evc_stats
 from eventcodec.batch.manifest import Manifest, manifest_name
+from eventcodec.batch.orphans import ORPHAN_WAIT_S, exclusive
 from eventcodec.batch.plan import OUTPUT_SUFFIX, Job, Kind, plan_jobs
 from eventcodec.batch.runners import DaskRunner, LocalRunner, Runner
 from eventcodec.batch.summary import BatchSummary
@@ -21,8 +21,8 @@ from eventcodec.encode import EncodeOptions
 from eventcodec.errors import EventCodecError
 
 MANIFEST_SAVE_INTERVAL_S = 1.0
-# Temporary files of `fileio.write_atomic`: ".<name>.<8 random chars>.part".
-_PART_RE = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.part$")
+# Temporary files of `fileio.write_atomic`: ".<name>.<pid>.<8 random chars>.part" (older: no pid).
+_PART_RE = re.compile(r"^\.(?P<name>.+?)(\.\d+)?\.[a-z0-9_]{8}\.part$")
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,8 @@ class BatchConfig:
         scheduler: address of a running Dask scheduler (`tcp://host:8786`); implies Dask.
         dask: run on a new Dask LocalCluster instead of a process pool.
         overwrite: replace existing outputs that no batch run into this folder wrote.
-        force: redo files already done (e.g. after upgrading the encoder or synthesizer).
+        force: redo files already done (e.g. after upgrading the encoder or synthesizer), and failed ones.
+        retry_failed: try again files that failed before although neither they nor the settings changed.
         progress: show a progress bar on stderr.
     """
 
@@ -43,6 +44,7 @@ class BatchConfig:
     dask: bool = False
     overwrite: bool = False
     force: bool = False
+    retry_failed: bool = False
     progress: bool = True
 
 
@@ -72,26 +74,34 @@ def decode_many(in_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str],
     return run_batch("decode", in_dir, out_dir, decode_settings(), config or BatchConfig())
 
 
-def make_runner(config: BatchConfig) -> Runner:
-    """A Dask runner when asked for one, else a local process pool."""
+def make_runner(config: BatchConfig, lock_path: Path | None = None) -> Runner:
+    """A Dask runner when asked for one, else a local process pool whose workers hold `lock_path` shared."""
     if config.scheduler or config.dask:
         return DaskRunner(config.scheduler, config.workers)
-    return LocalRunner(config.workers)
+    return LocalRunner(config.workers, str(lock_path) if lock_path else None)
+
+
+def workers_lock(out_dir: Path, kind: Kind) -> Path:
+    """The file a run's pool workers hold a shared lock on while they live."""
+    return out_dir / f".{kind}-workers.lock"
 
 
 @contextmanager
 def _locked(out_dir: Path, kind: Kind) -> Iterator[None]:
-    """Only one run of a kind per output folder; the OS drops the lock if the run is killed."""
-    lock_path = out_dir / f".{kind}-manifest.lock"
-    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o644)
-    try:
+    """Only one run of a kind per output folder, and none while workers of a killed one still live.
+
+    The OS drops the locks of a killed process; the lock files are removed when the run ends.
+    """
+    with exclusive(out_dir / f".{kind}-manifest.lock", busy=f"another {kind}-many run is writing to {out_dir}"):
+        workers = workers_lock(out_dir, kind)
+        with exclusive(workers, ORPHAN_WAIT_S, busy=f"workers of an earlier {kind}-many run into {out_dir} "
+                                                    f"are still running (they hold {workers.name})"):
+            pass
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise EventCodecError(f"another {kind}-many run is writing to {out_dir}") from None
-        yield
-    finally:
-        os.close(fd)
+            yield
+        finally:
+            with suppress(EventCodecError), exclusive(workers, ORPHAN_WAIT_S):  # workers gone: remove the file
+                pass
 
 
 def remove_stale_parts(out_dir: Path, kind: Kind) -> int:
@@ -107,12 +117,12 @@ def remove_stale_parts(out_dir: Path, kind: Kind) -> int:
 
 
 def _triage(manifest: Manifest, jobs: list[Job], overwrite: bool, summary: BatchSummary,
-            force: bool = False) -> list[Job]:
-    """Jobs still to run; records adopted outputs and foreign-output failures on the way."""
+            force: bool = False, retry_failed: bool = False) -> list[Job]:
+    """Jobs still to run; records adopted outputs, foreign-output failures and old failures on the way."""
     todo = []
     for job in jobs:
         verdict = manifest.verdict(job, overwrite)
-        if force and verdict in ("done", "adopt"):
+        if (force and verdict in ("done", "adopt", "failed")) or (retry_failed and verdict == "failed"):
             verdict = "todo"
         if verdict == "adopt":
             try:
@@ -122,6 +132,8 @@ def _triage(manifest: Manifest, jobs: list[Job], overwrite: bool, summary: Batch
                 verdict = "todo"
         if verdict == "done":
             summary.n_skipped += 1
+        elif verdict == "failed":
+            summary.old_failures.append((job.rel, str(manifest.entries[job.rel].get("error", ""))))
         elif verdict == "foreign":
             summary.failures.append((job.rel, f"output {job.output_rel} exists and no batch run wrote it; "
                                               "move it away or use --overwrite"))
@@ -190,12 +202,12 @@ def run_batch(kind: Kind, in_dir: str | os.PathLike[str], out_dir: str | os.Path
     with _locked(dest, kind):
         remove_stale_parts(dest, kind)
         manifest = Manifest.load(dest, kind)
-        todo = _triage(manifest, jobs, config.overwrite, summary, config.force)
+        todo = _triage(manifest, jobs, config.overwrite, summary, config.force, config.retry_failed)
         for job in todo:
             manifest.mark_pending(job)
         manifest.save()
         if todo:
-            runner = make_runner(config)
+            runner = make_runner(config, workers_lock(dest, kind))
             summary.workers = runner.description
             try:
                 _execute(runner, manifest, todo, summary, config.progress)
@@ -204,5 +216,6 @@ def run_batch(kind: Kind, in_dir: str | os.PathLike[str], out_dir: str | os.Path
                 runner.close()
     _totals(manifest, jobs, summary)
     summary.failures.sort()
+    summary.old_failures.sort()
     summary.wall_s = time.perf_counter() - t0
     return summary

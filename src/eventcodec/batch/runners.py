@@ -15,7 +15,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
-from eventcodec.batch.jobs import JobResult, limit_threads, run_job
+from eventcodec.batch.jobs import JobResult, filter_stderr, limit_threads, run_job
+from eventcodec.batch.orphans import die_with_run, hold_shared
 from eventcodec.batch.plan import Job
 from eventcodec.errors import EventCodecError
 
@@ -52,10 +53,24 @@ def _dask_reason(error: object) -> str:
     return " ".join(f"Dask task failed: {type(error).__name__}: {error}".split())
 
 
-class LocalRunner:
-    """A pool of `n_workers` processes on this machine (one torch thread each)."""
+def _start_worker(run_pid: int, lock_path: str | None) -> None:
+    """Pool initializer: the worker dies with the run, holds the run's workers lock (`orphans`) and keeps the
+    decoders' chatter off the terminal (`filter_stderr`)."""
+    die_with_run(run_pid)
+    filter_stderr()
+    if lock_path is not None:
+        hold_shared(lock_path)
+    limit_threads()
 
-    def __init__(self, n_workers: int | None = None) -> None:
+
+class LocalRunner:
+    """A pool of `n_workers` processes on this machine (one torch thread each) that die with this process.
+
+    `lock_path`: a file every worker holds a shared flock on while it lives (see `orphans`).
+    """
+
+    def __init__(self, n_workers: int | None = None, lock_path: str | None = None) -> None:
+        self._lock_path = lock_path
         self.n_workers = n_workers or default_workers()
         if self.n_workers < 1:
             raise EventCodecError("--workers must be at least 1")
@@ -68,8 +83,9 @@ class LocalRunner:
         # forkserver, not fork: forking a process that already runs torch threads can deadlock. The server
         # imports torch and the codec once; every worker (of this pool and later ones) forks from it.
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["torch", "eventcodec.batch.jobs", "eventcodec.codec"])
-        return ProcessPoolExecutor(self.n_workers, mp_context=ctx, initializer=limit_threads)
+        ctx.set_forkserver_preload(["torch", "eventcodec.batch.jobs", "eventcodec.batch.runners", "eventcodec.codec"])
+        return ProcessPoolExecutor(self.n_workers, mp_context=ctx, initializer=_start_worker,
+                                   initargs=(os.getpid(), self._lock_path))
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, JobResult]]:
         queue = deque(jobs)

@@ -22,7 +22,9 @@ class BatchSummary:
         bytes_in: input bytes of all done files.
         bytes_out: output bytes of all done files.
         wall_s: seconds this run took.
-        failures: (relative path, reason) for every file that failed.
+        failures: (relative path, reason) for every file that failed in this run.
+        old_failures: (relative path, reason) for files that failed in an earlier run and were not retried
+            (neither the file nor the settings changed since).
     """
 
     kind: Kind
@@ -36,6 +38,7 @@ class BatchSummary:
     bytes_out: int = 0
     wall_s: float = 0.0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    old_failures: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def n_failed(self) -> int:
@@ -63,10 +66,17 @@ class BatchSummary:
             f"throughput: {self.audio_hours_per_hour:.2f} h of audio per hour ({self.wall_s:.1f} s wall, "
             f"{self.workers or 'no workers needed'})",
         ]
+        if self.old_failures:
+            out.insert(1, f"            {len(self.old_failures)} failed before (unchanged, not retried; "
+                          "--retry-failed tries them again)")
         for rel, reason in self.failures[:max_failures]:
             out.append(f"FAILED {rel}: {reason}")
         if self.n_failed > max_failures:
             out.append(f"... and {self.n_failed - max_failures} more failures (see the manifest)")
+        for rel, reason in self.old_failures[:max_failures]:
+            out.append(f"FAILED BEFORE {rel}: {reason}")
+        if len(self.old_failures) > max_failures:
+            out.append(f"... and {len(self.old_failures) - max_failures} more old failures (see the manifest)")
         return out
 
 

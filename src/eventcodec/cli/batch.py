@@ -24,6 +24,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="replace existing outputs that no batch run into OUT_DIR wrote (default: report them)")
     p.add_argument("--force", action="store_true",
                    help="redo files already done (e.g. after upgrading eventcodec); default: skip them")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="try again files that failed before although they and the settings are unchanged")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_threads(p, "cores to use: N one-thread workers unless --workers says otherwise (default: all this process "
                 "may use)")
@@ -35,7 +37,8 @@ def register(subparsers: Any) -> None:
         "encode-many", help="encode every audio file under a folder (resumable, parallel)",
         description="Encode every audio file under IN_DIR to a mirrored .evc under OUT_DIR. Files already "
                     "done with the same settings are skipped; failures are listed and the run goes on. "
-                    "Exit status 1 when some files failed.")
+                    "Exit status 1 when some files failed in this run (files that failed before, unchanged, are "
+                    "listed but not retried).")
     _add_common(enc)
     enc.add_argument("--encoder", default="abs", help="encoder name (default: abs)")
     enc.add_argument("--quality", choices=("fast", "default", "best"), default="default")
@@ -47,7 +50,8 @@ def register(subparsers: Any) -> None:
     dec = subparsers.add_parser(
         "decode-many", help="decode every .evc under a folder to .wav (resumable, parallel)",
         description="Decode every .evc under IN_DIR to a mirrored 16-bit .wav under OUT_DIR. "
-                    "Exit status 1 when some files failed.")
+                    "Exit status 1 when some files failed in this run (files that failed before, unchanged, are "
+                    "listed but not retried).")
     _add_common(dec)
     dec.set_defaults(func=run_decode_many)
 
@@ -61,7 +65,8 @@ def _config(args: argparse.Namespace) -> Any:
         raise EventCodecError("--workers applies to local runs; a --scheduler cluster has its own workers")
     workers = args.workers if args.workers is not None or args.scheduler else args.threads  # one thread each
     return BatchConfig(workers=workers, scheduler=args.scheduler, dask=args.dask,
-                       overwrite=args.overwrite, force=args.force, progress=not args.quiet)
+                       overwrite=args.overwrite, force=args.force, retry_failed=args.retry_failed,
+                       progress=not args.quiet)
 
 
 def _report(summary: Any) -> int:

@@ -37,10 +37,13 @@ def _number(text: str, allow_zero: bool) -> float:
     return value
 
 
+MAX_GAIN_DB = 200.0  # x 1e10: far past any use, and still finite in float32 (1e400 dB overflowed)
+
+
 def _finite(text: str) -> float:
     value = _float(text)
-    if not abs(value) < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
+    if not abs(value) <= MAX_GAIN_DB:
+        raise argparse.ArgumentTypeError(f"must be a number of dB within +-{MAX_GAIN_DB:g}, got {text}")
     return value
 
 
@@ -62,11 +65,10 @@ def encode_to_file(source: Path, output: Path, args: argparse.Namespace, label: 
     from eventcodec.audio import iter_blocks
     from eventcodec.codec import encode_file
     from eventcodec.encode import EncodeOptions, available
-    from eventcodec.fileio import write_bytes_atomic
+    from eventcodec.fileio import require_file, write_bytes_atomic
     from eventcodec.format import encode_evc
 
-    if not source.is_file():
-        raise AudioError(f"no such file: {source}")
+    require_file(source, AudioError)
     check_output(output, source, overwrite=getattr(args, "overwrite", False))
     blocks = iter_blocks(source)  # a cheap probe: unreadable or empty audio fails here, before any encoder runs
     try:

@@ -12,6 +12,7 @@ from typing import Any
 from eventcodec.cli.outputs import add_overwrite, check_output
 from eventcodec.cli.threads import add_threads
 from eventcodec.errors import EventCodecError
+from eventcodec.fileio import require_file
 from eventcodec.types import EventSet
 
 STAGES = ("impulse", "resonance", "body", "room", "output")
@@ -23,16 +24,11 @@ def read_events(path: str) -> EventSet:
     Raises:
         EventCodecError: missing or malformed file.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise EventCodecError(f"no such file: {p}")
+    p = require_file(path)
     if p.suffix.lower() == ".json":
-        import json
+        from eventcodec.format.header import parse_json
 
-        try:
-            return EventSet.from_json(json.loads(p.read_text(encoding="utf-8")))
-        except (ValueError, UnicodeDecodeError) as e:
-            raise EventCodecError(f"{p.name} is not valid JSON: {e}") from None
+        return EventSet.from_json(parse_json(p.read_bytes(), p.name))
     return EventSet.from_bytes(p.read_bytes())
 
 

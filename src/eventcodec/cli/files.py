@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from eventcodec.cli.outputs import STDIO, add_overwrite, check_output
-from eventcodec.errors import EventCodecError, FormatError
-from eventcodec.fileio import write_bytes_atomic
+from eventcodec.errors import FormatError
+from eventcodec.fileio import require_file, write_bytes_atomic
 
 MAX_JSON_BYTES = 2**30
 META_CHARS = 300  # `info` shows this much of the meta JSON on one line
@@ -31,12 +31,15 @@ def _bits_text(bits: list[int], space: str) -> str:
 
 def format_info(info: dict[str, Any], name: str) -> str:
     """The `info` text: one fact per line."""
+    from eventcodec.format.header import printable
+
     bits = info["quantizer_bits"]
     texture = f"yes ({info['texture_kbps']:.3f} kbps of the bitrate)" if info.get("texture") else "no"
     bits_text = _bits_text(bits, info["space"])
+    model_hash = f" (hash {printable(info['model_hash'])})" if info["model_hash"] else ""
     lines = [
         f"file:            {name} ({info['file_bytes']} bytes)",
-        f"space:           {info['space']}" + (f" (hash {info['model_hash']})" if info["model_hash"] else ""),
+        f"space:           {info['space']}" + model_hash,
         f"duration:        {info['duration_s']:.3f} s ({info['n_samples']} samples at {info['sample_rate']} Hz)",
         f"events:          {info['events']} ({info['events_per_second']:.2f} per second)",
         f"bitrate:         {info['bitrate_kbps']:.3f} kbps",
@@ -83,8 +86,7 @@ def _undump(args: argparse.Namespace) -> int:
     from eventcodec.format.header import parse_json
 
     src = Path(args.json_file)
-    if not src.is_file():
-        raise EventCodecError(f"no such file: {src}")
+    require_file(src)
     check_output(args.output, src, overwrite=args.overwrite, suffixes=(".evc",), writer="undump")
     if src.stat().st_size > MAX_JSON_BYTES:
         raise FormatError(f"{src} is larger than {MAX_JSON_BYTES} bytes")

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from eventcodec.allocator import keep_freed_memory
 from eventcodec.errors import EventCodecError
+from eventcodec.fileio import exit_on_sigterm
 
 # Each module defines `register(subparsers)`, adding subcommands whose `func(args) -> int` runs them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -45,6 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    exit_on_sigterm()  # SIGTERM removes a half-written output as Ctrl-C does
     keep_freed_memory()  # renders reuse their buffers instead of faulting fresh pages in (eventcodec.allocator)
     if hasattr(args, "threads"):
         from eventcodec.cli.threads import apply_threads

@@ -21,7 +21,13 @@ from eventcodec.format.container import EvcReader, texture_section, write
 from eventcodec.format.header import CHUNK_SAMPLES, MAX_N_SAMPLES, Header
 from eventcodec.format.jsonform import eventset_from_json, eventset_to_json
 from eventcodec.format.quantizer import Quantizer, check_controls_range, controls_quantizer, latent_quantizer
-from eventcodec.format.texture_payload import FRAMES_PER_CHUNK, SEGMENTS_PER_CHUNK, pack_codes, pack_mask
+from eventcodec.format.texture_payload import (
+    FRAMES_PER_CHUNK,
+    SEGMENTS_PER_CHUNK,
+    check_codes,
+    pack_codes,
+    pack_mask,
+)
 from eventcodec.texture.grid import GRID, MASK_BINS, N_BANDS, Texture
 from eventcodec.types import EventSet
 
@@ -91,6 +97,7 @@ def texture_sections(codes: np.ndarray, mask: np.ndarray,
     """Each chunk's texture section (version 2) for texture codes (n_frames, bands) and mask rows
     (n_segments, bins), the last chunk padded with silence; their lengths are what the texture costs in a file."""
     zstd = zstd or payload.compressor()
+    check_codes(codes, "texture")
     out = []
     for k, i in enumerate(range(0, len(codes), FRAMES_PER_CHUNK)):
         part = codes[i : i + FRAMES_PER_CHUNK]

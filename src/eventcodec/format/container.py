@@ -1,4 +1,4 @@
-"""The .evc container, versions 1 and 2 (spec: docs/format.md).
+"""The .evc container, versions 1, 2 and 3 (spec: docs/format.md).
 
     magic "\\x89EVC\\r\\n\\x1a\\n" | version u16 | flags u16 | header_len u32 | header_crc u32 | header
     (flags bit 0: the header JSON is zstd-compressed; the writer sets it when that is smaller)
@@ -8,7 +8,9 @@
 Version 2 is version 1 plus a noise texture: the header has a "texture" key and every chunk's stored payload
 starts with its texture section, compressed on its own (mixed with the events zstd packs both ~8% worse):
     texture_method u8 | texture_len u32 | texture stored bytes (format/texture_payload.py) | events stored bytes
-Files without a texture are written as version 1. The texture grid in the header says whether a texture
+Version 3 is version 2 with the texture optional (the header's "texture" key says) and each chunk's CRC
+seeded with its index (u32), so a chunk moved to another place in the file fails its CRC. This writer
+writes version 3; versions 1 and 2 are read as before. The texture grid in the header says whether a texture
 section holds a fine-structure mask after its codes (`texture.grid.GRID`) or not (`GRID_PLAIN`).
 All integers little-endian. Every count is checked against the bytes that remain before anything is allocated.
 """
@@ -28,6 +30,7 @@ from eventcodec.format.header import MAX_EVENTS_PER_CHUNK, MAX_HEADER_BYTES, Hea
 from eventcodec.format.texture_payload import (
     SEGMENTS_PER_CHUNK,
     TEXTURE_BYTES,
+    check_codes,
     unpack_codes,
     unpack_mask,
     unpack_texture,
@@ -37,14 +40,22 @@ from eventcodec.texture.grid import MASK_BINS
 MAGIC = b"\x89EVC\r\n\x1a\n"
 END_MAGIC = b"EVC."
 FLAG_HEADER_ZSTD = 1
-VERSION = 2  # the newest this reader knows
-VERSION_PLAIN = 1  # no texture
+VERSION = 3  # the newest this reader knows, and what the writer writes: chunk CRCs cover the chunk's index
+VERSION_TEXTURE = 2  # texture in every chunk, CRC without the index
+VERSION_PLAIN = 1  # no texture, CRC without the index
 _PREAMBLE = struct.Struct("<HHII")
 _CHUNK = struct.Struct("<IBII")
 _CHUNK_FIELDS = struct.Struct("<IBI")
 _INDEX = struct.Struct("<QI")
 _FOOTER = struct.Struct("<QII4s")
 _TEXTURE = struct.Struct("<BI")
+_CHUNK_NO = struct.Struct("<I")
+
+
+def chunk_crc(version: int, i: int, fields: bytes, stored: bytes) -> int:
+    """CRC-32 of chunk `i`: over its index (version 3 on), its 9 field bytes and its stored bytes."""
+    seed = zlib.crc32(_CHUNK_NO.pack(i)) if version >= VERSION else 0
+    return zlib.crc32(stored, zlib.crc32(fields, seed))
 
 
 def texture_section(method: int, body: bytes) -> bytes:
@@ -63,13 +74,12 @@ def write(header: Header, chunks: list[tuple[int, int, bytes]]) -> bytes:
     method, stored_head = payload.compress(head)
     flags = FLAG_HEADER_ZSTD if method == payload.METHOD_ZSTD else 0
     out = io.BytesIO()
-    version = VERSION if header.texture is not None else VERSION_PLAIN
-    out.write(MAGIC + _PREAMBLE.pack(version, flags, len(stored_head), zlib.crc32(stored_head)) + stored_head)
+    out.write(MAGIC + _PREAMBLE.pack(VERSION, flags, len(stored_head), zlib.crc32(stored_head)) + stored_head)
     index = []
-    for n_events, method, stored in chunks:
+    for i, (n_events, method, stored) in enumerate(chunks):
         index.append(_INDEX.pack(out.tell(), n_events))
         fields = _CHUNK_FIELDS.pack(n_events, method, len(stored))
-        out.write(fields + struct.pack("<I", zlib.crc32(stored, zlib.crc32(fields))) + stored)
+        out.write(fields + struct.pack("<I", chunk_crc(VERSION, i, fields, stored)) + stored)
     index_offset = out.tell()
     index_bytes = b"".join(index)
     out.write(index_bytes + _FOOTER.pack(index_offset, len(chunks), zlib.crc32(index_bytes), END_MAGIC))
@@ -106,7 +116,7 @@ class EvcReader:
         if version > VERSION:
             raise FormatError(f"file is .evc version {version}, newer than this reader (version {VERSION}); "
                               "upgrade eventcodec")
-        if version not in (VERSION_PLAIN, VERSION):
+        if version not in (VERSION_PLAIN, VERSION_TEXTURE, VERSION):
             raise FormatError(f"unknown .evc version {version}")
         if flags & ~FLAG_HEADER_ZSTD:
             raise FormatError(f"unknown .evc flags {flags:#x}")
@@ -122,8 +132,10 @@ class EvcReader:
             except FormatError:
                 raise FormatError(f"header cannot be decompressed (or exceeds {MAX_HEADER_BYTES} bytes)") from None
         header = Header.from_bytes(head)
-        if (header.texture is not None) != (version == VERSION):
-            raise FormatError(f"a version {version} header must {'' if version == VERSION else 'not '}have a texture")
+        if version != VERSION and (header.texture is not None) != (version == VERSION_TEXTURE):
+            need = "" if version == VERSION_TEXTURE else "not "
+            raise FormatError(f"a version {version} header must {need}have a texture")
+        self.version = version
         return header
 
     def _read_index(self) -> tuple[np.ndarray, np.ndarray]:
@@ -184,8 +196,8 @@ class EvcReader:
         if start + _CHUNK.size + stored_len != stop or n_events != self.counts[i]:
             raise FormatError(f"chunk {i} does not match the seek index")
         stored = self._read(start + _CHUNK.size, stored_len, f"chunk {i}")
-        if zlib.crc32(stored, zlib.crc32(fields[: _CHUNK_FIELDS.size])) != crc:
-            raise FormatError(f"chunk {i} is corrupt (CRC mismatch)")
+        if chunk_crc(self.version, i, fields[: _CHUNK_FIELDS.size], stored) != crc:
+            raise FormatError(f"chunk {i} is corrupt or out of place (CRC mismatch)")
         bits = self.header.quantizer.bits
         texture = None
         if self.header.texture is not None:
@@ -198,10 +210,11 @@ class EvcReader:
             body = stored[_TEXTURE.size : end]
             if "mask" in self.header.texture:
                 body, mask = unpack_mask(body)
-                texture = unpack_codes(tex_method, body), mask
+                texture = check_codes(unpack_codes(tex_method, body), f"chunk {i}"), mask
             else:
                 mask = np.zeros((SEGMENTS_PER_CHUNK, MASK_BINS), np.uint8)
-                texture = unpack_texture(payload.decompress(tex_method, body, TEXTURE_BYTES)), mask
+                codes = unpack_texture(payload.decompress(tex_method, body, TEXTURE_BYTES))
+                texture = check_codes(codes, f"chunk {i}"), mask
             stored = stored[end:]
         raw = payload.decompress(method, stored, payload.max_raw_size(n_events, bits))
         times_rel, codes = payload.unpack(raw, n_events, bits, self.header.chunk_samples, self._ref)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -59,6 +61,7 @@ class Header:
         }
         if self.texture is not None:
             obj["texture"] = self.texture
+        check_unicode(obj, "header")
         try:
             text = json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
         except (TypeError, ValueError) as e:
@@ -72,6 +75,7 @@ class Header:
     def from_bytes(data: bytes) -> Header:
         """Parse and validate; FormatError on anything malformed or out of range."""
         obj = parse_json(data, "header")
+        check_unicode(obj, "header")
         if not isinstance(obj, dict):
             raise FormatError("header is not a JSON object")
         if not _KEYS <= set(obj) <= _KEYS | _OPTIONAL_KEYS:
@@ -107,10 +111,52 @@ def _reject_constant(name: str) -> None:
     raise FormatError(f"JSON holds {name}, which is not a number")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise FormatError(f"JSON holds {text[:40]}, which is beyond the range of a float")
+    return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        dup = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise FormatError(f"JSON object has the key {printable(dup)!r} twice")
+    return obj
+
+
 def parse_json(data: bytes | str, what: str) -> Any:
-    """json.loads that turns every failure (bad UTF-8, syntax, NaN, deep nesting) into FormatError."""
+    """json.loads that turns every failure (bad UTF-8, syntax, NaN, numbers beyond float range such as 1e400,
+    a key given twice, deep nesting) into FormatError."""
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float,
+                          object_pairs_hook=_unique_keys)
+    except FormatError as e:
+        raise FormatError(f"{what} is not valid JSON: {e}") from None
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise FormatError(f"{what} is not valid JSON: {str(e).splitlines()[0][:200]}") from None
+
+
+def check_unicode(obj: Any, what: str) -> None:
+    """FormatError when a string in `obj` (keys too) cannot be written as UTF-8 (a lone surrogate)."""
+    try:
+        json.dumps(obj, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise FormatError(f"{what} holds a string that is not valid Unicode (a lone surrogate)") from None
+    except (TypeError, ValueError) as e:
+        raise FormatError(f"{what} cannot be stored as JSON: {e}") from None
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\\]")
+
+
+def printable(text: str) -> str:
+    """`text` safe for a terminal: control characters, lone surrogates and backslashes as \\xNN / \\uNNNN."""
+    def escape(m: re.Match[str]) -> str:
+        c = ord(m.group())
+        return "\\\\" if c == 0x5C else f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+    return _CONTROL.sub(escape, text)

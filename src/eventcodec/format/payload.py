@@ -189,8 +189,14 @@ def decompress(method: int, stored: bytes, max_size: int) -> bytes:
         # A stream read: `decompress` would trust (and allocate) a content size that the frame claims.
         with dctx.stream_reader(io.BytesIO(stored)) as reader:
             raw = reader.read(max_size + 1)
+        if len(raw) > max_size:
+            raise FormatError(f"chunk decompresses to more than the {max_size} bytes its events can take")
+        frame = dctx.decompressobj()  # the frame is known to be small now: where does it end?
+        frame.decompress(stored)
     except zstandard.ZstdError as e:
         raise FormatError(f"chunk cannot be decompressed: {e}") from None
-    if len(raw) > max_size:
-        raise FormatError(f"chunk decompresses to more than the {max_size} bytes its events can take")
+    if not frame.eof:
+        raise FormatError("chunk's zstd frame is cut short")
+    if frame.unused_data:
+        raise FormatError(f"chunk has {len(frame.unused_data)} bytes after its zstd frame (the format has no slack)")
     return raw

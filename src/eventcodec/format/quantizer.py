@@ -120,7 +120,10 @@ class Quantizer:
             if not isinstance(val, list) or len(val) != VECTOR_SIZE or not all(
                     isinstance(x, int | float) and not isinstance(x, bool) for x in val):
                 raise FormatError(f"quantizer {key} must be a list of {VECTOR_SIZE} numbers")
-            ends.append(tuple(float(x) for x in val))
+            try:
+                ends.append(tuple(float(x) for x in val))
+            except OverflowError:
+                raise FormatError(f"quantizer {key} holds a number beyond float range") from None
         return Quantizer(tuple(bits), ends[0], ends[1])
 
 

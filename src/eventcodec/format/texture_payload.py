@@ -21,7 +21,7 @@ import zstandard
 from eventcodec.errors import FormatError
 from eventcodec.format import bitcoder, payload
 from eventcodec.format.header import CHUNK_SAMPLES
-from eventcodec.texture.grid import FRAME_SAMPLES, MASK_BINS, N_BANDS, SEGMENT_SAMPLES
+from eventcodec.texture.grid import FRAME_SAMPLES, MASK_BINS, MAX_CODE, N_BANDS, SEGMENT_SAMPLES
 
 FRAMES_PER_CHUNK = CHUNK_SAMPLES // FRAME_SAMPLES
 SEGMENTS_PER_CHUNK = CHUNK_SAMPLES // SEGMENT_SAMPLES
@@ -29,6 +29,13 @@ TEXTURE_BYTES = FRAMES_PER_CHUNK * N_BANDS
 MASK_MAX_BYTES = 2048  # the coder's worst case for 8 x 185 bits is ~1.1 kB
 METHOD_RANGE = 2  # texture codes range coded (masked grid only); 0 and 1 are `payload`'s stored and zstd
 _CODES_LEN = struct.Struct("<H")
+
+
+def check_codes(codes: np.ndarray, where: str) -> np.ndarray:
+    """`codes` when every one is a texture level the format knows (0..MAX_CODE); FormatError naming `where`."""
+    if codes.size and int(codes.max()) > MAX_CODE:
+        raise FormatError(f"{where}: texture code {int(codes.max())} is out of range [0, {MAX_CODE}]")
+    return codes
 
 
 def pack_texture(codes: np.ndarray) -> bytes:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eventcodec.errors import AudioError, EventCodecError
+from eventcodec.input_checks import scan_file
 from eventcodec.web.security import Limits, new_id, sniff_audio
 
 SNIFF_BYTES = 64
@@ -89,6 +90,7 @@ def probe(path: Path, head: bytes, limits: Limits, clip_s: float | None = None) 
     if min(duration_s, clip_s or duration_s) > limits.max_duration_s:
         raise AudioError(f"audio too long: {duration_s:.1f} s, the limit is {limits.max_duration_s:g} s; "
                          "set 'first ... s' to encode only its beginning")
+    scan_file(path)  # NaN, infinite or absurd samples: the same one-line refusal as `eventcodec encode`
     return Probe(kind, float(duration_s), int(info.samplerate), int(info.channels))
 
 
