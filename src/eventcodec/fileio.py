@@ -19,6 +19,19 @@ from pathlib import Path
 from eventcodec.errors import EventCodecError
 
 
+def writable_parent(dest: Path, need_access: bool = True) -> Path:
+    """The folder `dest` would be written in, after refusing a missing folder, a `dest` that is a directory and
+    (with `need_access`) a folder this process may not write to."""
+    parent = dest.parent if str(dest.parent) else Path(".")
+    if not parent.is_dir():
+        raise EventCodecError(f"cannot write {dest}: folder {parent} does not exist")
+    if dest.is_dir():
+        raise EventCodecError(f"cannot write {dest}: it is a directory")
+    if need_access and not os.access(parent, os.W_OK):
+        raise EventCodecError(f"cannot write {dest}: folder {parent} is not writable")
+    return parent
+
+
 def write_atomic(path: str | os.PathLike[str], writer: Callable[[str], object], clean_stale: bool = True) -> None:
     """Call `writer(tmp_path)` then rename onto `path`; no partial file is left on failure.
 
@@ -29,11 +42,7 @@ def write_atomic(path: str | os.PathLike[str], writer: Callable[[str], object], 
         EventCodecError: the destination folder is missing or not writable.
     """
     dest = Path(path)
-    parent = dest.parent if str(dest.parent) else Path(".")
-    if not parent.is_dir():
-        raise EventCodecError(f"cannot write {dest}: folder {parent} does not exist")
-    if dest.is_dir():
-        raise EventCodecError(f"cannot write {dest}: it is a directory")
+    parent = writable_parent(dest, need_access=False)
     if clean_stale:
         remove_orphan_parts(dest)
     try:

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from eventcodec.errors import EventCodecError
-from eventcodec.fileio import same_file
+from eventcodec.fileio import same_file, writable_parent
 
 STDIO = "-"  # as an input: read stdin; as an output: write stdout
 
@@ -36,13 +36,7 @@ def check_output(output: str | os.PathLike[str], *inputs: str | os.PathLike[str]
         if str(inp) != STDIO and (same_file(output, inp) or Path(output).resolve() == Path(inp).resolve()):
             raise EventCodecError(f"refusing to overwrite the input {inp}: choose another output name")
     dest = Path(output)
-    parent = dest.parent if str(dest.parent) else Path(".")
-    if not parent.is_dir():
-        raise EventCodecError(f"cannot write {dest}: folder {parent} does not exist")
-    if dest.is_dir():
-        raise EventCodecError(f"cannot write {dest}: it is a directory")
-    if not os.access(parent, os.W_OK):
-        raise EventCodecError(f"cannot write {dest}: folder {parent} is not writable")
+    writable_parent(dest)
     if suffixes:
         check_suffix(dest, suffixes, writer)
     if not overwrite and (dest.exists() or dest.is_symlink()):
