@@ -1,7 +1,6 @@
 """Editing EventSets: filter expressions, edit operations and nearest neighbours (see docs/editing.md)."""
 
 from eventcodec.edit.expr import FilterError, evaluate, parse_filter
-from eventcodec.edit.instruments import describe, instruments
 from eventcodec.edit.neighbours import Neighbour, nearest
 from eventcodec.edit.ops import (
     ClipWarning,
@@ -25,10 +24,8 @@ __all__ = [
     "FilterError",
     "Neighbour",
     "delete",
-    "describe",
     "evaluate",
     "gain",
-    "instruments",
     "keep",
     "mix",
     "move",
