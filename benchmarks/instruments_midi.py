@@ -4,8 +4,8 @@ Each mix sums the seeded pieces of three families (dev seeds < 100 only: the lab
 on these), so the true instrument of a note is known: its piece's GM program, or "drums" for a drum note.
 Events are matched to notes one-to-one (`notes.score.match_notes`); for the matched events the table
 gives each label's true instruments (a confusion count) and the purity (share of matched events whose
-label's majority instrument is their own) and the inverse purity (share whose instrument's majority label
-is their own).
+label's majority instrument is their own), beside the purity of one label for all (the share of the
+commonest instrument), and the inverse purity (share whose instrument's majority label is their own).
 
     .venv/bin/python benchmarks/instruments_midi.py [--quality fast] [--cache /tmp/instr] [--out docs/x.md]
 """
@@ -52,8 +52,9 @@ def truth(pieces: list[Piece]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     return np.array(on), np.array(f0), who
 
 
-def score(events: EventSet, pieces: list[Piece]) -> tuple[dict[int, Counter[str]], float, float, int, int]:
-    """(label -> Counter of true instruments of its matched events, purity, inverse purity, matched, events)."""
+def score(events: EventSet, pieces: list[Piece]) -> tuple[dict[int, Counter[str]], float, float, float, int, int]:
+    """(label -> Counter of true instruments of its matched events, purity, purity of one label for all,
+    inverse purity, matched, events)."""
     from eventcodec.edit.instruments import instruments
     from eventcodec.notes.score import event_notes, match_notes
 
@@ -70,7 +71,8 @@ def score(events: EventSet, pieces: list[Piece]) -> tuple[dict[int, Counter[str]
     for i, j in pairs:
         by_true.setdefault(who[i], Counter())[int(labels[j])] += 1
     inverse = sum(c.most_common(1)[0][1] for c in by_true.values()) / max(m, 1)
-    return table, purity, inverse, m, len(events)
+    one_label = max((sum(c.values()) for c in by_true.values()), default=0) / max(m, 1)
+    return table, purity, one_label, inverse, m, len(events)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,11 +91,11 @@ def main(argv: list[str] | None = None) -> int:
         pieces = [piece(f, s) for f, s in MIXES[name]]
         assert all(s < DEV_SEEDS_END for _, s in MIXES[name])
         events = encode_mix(pieces, args.quality, cache, name)
-        table, purity, inverse, m, n = score(events, pieces)
+        table, purity, one_label, inverse, m, n = score(events, pieces)
         infos = describe(events, instruments(events))
         lines += [f"### {name}: " + " + ".join(f"{p.family} (program {p.program})" for p in pieces), "",
                   f"{n} events, {len(infos)} instruments, {m} matched to notes; "
-                  f"purity {purity:.2f}, inverse purity {inverse:.2f}", "",
+                  f"purity {purity:.2f} (one label for all: {one_label:.2f}), inverse purity {inverse:.2f}", "",
                   "| label | events | description | matched notes by true instrument |", "|---:|---:|---|---|"]
         for info in infos:
             c = table.get(info.index, Counter())

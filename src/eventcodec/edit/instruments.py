@@ -142,7 +142,8 @@ def assign(events: EventSet, bank: Bank) -> np.ndarray:
     if n == 0 or len(bank) == 0 or events.space != "controls":
         return np.zeros(n, dtype=np.int64)
     feats = timbre_features(events)
-    d2 = ((feats[:, None, :] - bank.centroids[None, :, :]) ** 2).sum(axis=2)
+    c = bank.centroids  # |f - c|^2 expanded: (n_events, K) memory, not (n_events, K, n_features)
+    d2 = (feats**2).sum(axis=1)[:, None] - 2 * feats @ c.T + (c**2).sum(axis=1)[None, :]
     pitched = pitched_mask(events)
     other_kind = pitched[:, None] != bank.pitched[None, :]
     has_own = ~np.all(other_kind, axis=1)
@@ -164,7 +165,7 @@ def note_name(midi: int) -> str:
 
 
 def _words(mean: dict[str, float], pitched: bool) -> str:
-    """A short description of a group from the mean of its physical controls."""
+    """A short description of a group from the median of its physical controls."""
     if not pitched:
         centre = np.sqrt(mean["noise_lowpass_hz"] * mean["noise_highpass_hz"])
         band = "low" if centre < 150 else "mid" if centre < 2000 else "high"
@@ -180,7 +181,7 @@ def _words(mean: dict[str, float], pitched: bool) -> str:
 
 
 def describe(events: EventSet, labels: np.ndarray) -> list[InstrumentInfo]:
-    """One `InstrumentInfo` per label present, in label order (words from the group's mean controls)."""
+    """One `InstrumentInfo` per label present, in label order (words from the group's median controls)."""
     if len(events) == 0 or events.space != "controls":
         return []
     phys = controls.to_physical(events.vectors)
