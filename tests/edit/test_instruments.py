@@ -162,3 +162,18 @@ def test_instrument_channels_skip_the_drum_channel():
     from eventcodec.export.midi import instrument_channels
 
     assert instrument_channels([True] * 10 + [False]) == [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 9]
+
+
+def test_muting_an_instrument_takes_its_texture_too(three, tmp_path):
+    from eventcodec.texture.grid import N_BANDS, Texture, n_frames_for
+
+    es, _ = three
+    codes = np.full((n_frames_for(es.n_samples), N_BANDS), 8, np.uint8)  # -54 dB: a texture under every event
+    textured = tmp_path / "tex.evc"
+    textured.write_bytes(es.replace(texture=Texture(codes)).to_bytes())
+    follows, stays = tmp_path / "follows.evc", tmp_path / "stays.evc"
+    assert main(["edit", str(textured), str(follows), "--instrument", "0", "--mute", "-q"]) == 0
+    assert main(["edit", str(textured), str(stays), "--instrument", "0", "--mute", "--texture-stays", "-q"]) == 0
+    assert np.array_equal(EventSet.from_bytes(stays.read_bytes()).texture.codes, codes)
+    after = EventSet.from_bytes(follows.read_bytes()).texture.codes
+    assert after.sum() < codes.sum() and after.max() <= codes.max()
