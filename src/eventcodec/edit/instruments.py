@@ -175,6 +175,8 @@ def _words(mean: dict[str, float], pitched: bool) -> str:
     parts = ["pitched", "held" if held else "struck",
              "bright" if mean["brightness_hz"] > 2500 else "dark" if mean["brightness_hz"] < 800 else "mellow",
              "short" if ring < 0.3 else "long" if ring > 1.5 else "medium"]
+    if mean["n_partials"] >= 32 or mean["n_partials"] <= 3:
+        parts.append("rich" if mean["n_partials"] >= 32 else "pure")
     if mean["inharmonicity"] > 1e-4:
         parts.append("inharmonic")
     return ", ".join(parts)
