@@ -1,5 +1,7 @@
 """Instruments (events grouped by timbre): labels, descriptions, CLI edits by instrument, info and MIDI tracks."""
 
+import json
+
 import mido
 import numpy as np
 import pytest
@@ -134,6 +136,9 @@ def test_info_lists_instruments(evc3, capsys):
     rows = [line.split() for line in out.splitlines() if line.startswith("  ")]
     assert [r[0] for r in rows] == ["0", "1", "2"] and [r[1] for r in rows] == ["8", "8", "8"]
     assert "drums/noise" in out.splitlines()[-1]
+    assert main(["info", str(path), "--instruments", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["instruments"]
+    assert [(r["index"], r["n_events"], r["pitched"]) for r in listed] == [(0, 8, True), (1, 8, True), (2, 8, False)]
 
 
 def test_midi_export_writes_one_track_per_instrument_with_drums_on_channel_10(evc3, tmp_path):
