@@ -182,3 +182,19 @@ def test_muting_an_instrument_takes_its_texture_too(three, tmp_path):
     assert np.array_equal(EventSet.from_bytes(stays.read_bytes()).texture.codes, codes)
     after = EventSet.from_bytes(follows.read_bytes()).texture.codes
     assert after.sum() < codes.sum() and after.max() <= codes.max()
+
+
+def test_cli_instrument_in_filters_keeps_the_input_numbering_through_the_chain(evc3, tmp_path):
+    path, es, group = evc3
+    a = tmp_path / "a.evc"
+    # after instrument 0 is deleted, "instrument == 1" still means the input's instrument 1 (re-clustering the
+    # rest would have renumbered it 0, and the drums 1)
+    assert main(["edit", str(path), str(a), "--delete", "instrument == 0", "--where", "instrument == 1",
+                 "--gain", "-6", "-q"]) == 0
+    out = EventSet.from_bytes(a.read_bytes())
+    assert len(out) == 16
+    amp = controls.index_of("amp_db")
+    kept = group[group != 0]
+    diff = controls.to_physical(out.vectors)[:, amp] - controls.to_physical(es.vectors[group != 0])[:, amp]
+    np.testing.assert_allclose(diff[kept == 1], -6.0, atol=0.2)
+    np.testing.assert_allclose(diff[kept == 2], 0.0, atol=1e-6)
