@@ -198,3 +198,15 @@ def test_cli_instrument_in_filters_keeps_the_input_numbering_through_the_chain(e
     diff = controls.to_physical(out.vectors)[:, amp] - controls.to_physical(es.vectors[group != 0])[:, amp]
     np.testing.assert_allclose(diff[kept == 1], -6.0, atol=0.2)
     np.testing.assert_allclose(diff[kept == 2], 0.0, atol=1e-6)
+
+
+def test_at_most_16_instruments_and_4_drum_groups(monkeypatch):
+    rng = np.random.default_rng(0)
+    n = 400
+    es = EventSet(np.sort(rng.integers(0, 10 * 22050, n)), rng.random((n, 32)).astype(np.float32),
+                  n_samples=10 * 22050)
+    monkeypatch.setattr(ins, "CUT_SSE_PER_EVENT", 1e-6)  # a cut that would make a group of nearly every event
+    bank = ins.fit_bank(es)
+    assert len(bank) == ins.MAX_INSTRUMENTS and (~bank.pitched).sum() == ins.MAX_DRUM_GROUPS
+    labels = ins.instruments(es)
+    assert labels.min() == 0 and labels.max() == 15

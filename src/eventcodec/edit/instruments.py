@@ -113,17 +113,17 @@ def fit_bank(events: EventSet) -> Bank:
     """The instruments of a set (module docstring); an empty bank for an empty or latent set."""
     if len(events) == 0 or events.space != "controls":
         return Bank(np.zeros((0, len(_COLUMNS))), np.zeros(0, dtype=bool))
-    order = _canonical_order(events, timbre_features(events))
-    feats = timbre_features(events)[order]
-    pitched = pitched_mask(events)[order]
-    groups: list[tuple[int, bool, np.ndarray]] = []  # (first position in time order, pitched, centroid)
-    drum_rows = np.flatnonzero(~pitched)
-    for rows in _ward(feats[drum_rows], MAX_DRUM_GROUPS):
-        groups.append((int(drum_rows[rows].min()), False, feats[drum_rows[rows]].mean(axis=0)))
-    note_rows = np.flatnonzero(pitched)
-    for rows in _ward(feats[note_rows], MAX_INSTRUMENTS - len(groups)):
-        groups.append((int(note_rows[rows].min()), True, feats[note_rows[rows]].mean(axis=0)))
-    bank = Bank(np.array([g[2] for g in groups]), np.array([g[1] for g in groups], dtype=bool))
+    all_feats = timbre_features(events)
+    order = _canonical_order(events, all_feats)
+    feats, pitched = all_feats[order], pitched_mask(events)[order]
+    centroids: list[np.ndarray] = []
+    kinds: list[bool] = []
+    for kind in (False, True):  # drums first: the pitched groups get what is left of MAX_INSTRUMENTS
+        rows = np.flatnonzero(pitched == kind)
+        for group in _ward(feats[rows], MAX_INSTRUMENTS - len(centroids) if kind else MAX_DRUM_GROUPS):
+            centroids.append(feats[rows[group]].mean(axis=0))
+            kinds.append(kind)
+    bank = Bank(np.array(centroids), np.array(kinds, dtype=bool))
     # number by the first onset of the events each centroid labels (not of its Ward group: they may differ)
     labels = assign(events, bank)[order]
     first = [int(np.flatnonzero(labels == k)[0]) if np.any(labels == k) else len(order) for k in range(len(bank))]
