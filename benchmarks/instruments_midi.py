@@ -1,6 +1,6 @@
 """How well instrument labels (`eventcodec.edit.instruments`) follow the true instruments of MIDI mixes.
 
-Each mix sums the seeded pieces of three families (dev seeds < 100 only: the labels' constants were chosen
+Each mix sums the seeded pieces of two or three families (dev seeds < 100 only: the labels' constants were chosen
 on these), so the true instrument of a note is known: its piece's GM program, or "drums" for a drum note.
 Events are matched to notes one-to-one (`notes.score.match_notes`); for the matched events the table
 gives each label's true instruments (a confusion count) and the purity (share of matched events whose
@@ -25,6 +25,8 @@ from eventcodec.types import SAMPLE_RATE, EventSet
 MIXES: dict[str, tuple[tuple[str, int], ...]] = {  # name -> (family, seed) of its pieces; dev seeds only
     "mixA": (("piano", 0), ("strings", 0), ("drums_bass", 0)),
     "mixB": (("plucked", 1), ("winds", 1), ("mallets", 1)),
+    "mixC": (("strings", 1), ("mallets", 0)),
+    "mixD": (("winds", 0), ("piano", 1)),
 }
 
 
