@@ -136,23 +136,28 @@ def test_neighbours_start_with_the_query_and_replace_uses_the_nearest_other(real
     np.testing.assert_array_equal(out.times, es.times)
 
 
-def test_midi_export_reimports_with_the_right_notes_and_onsets(real, tmp_path):
+@pytest.mark.parametrize("single_track", [True, False])
+def test_midi_export_reimports_with_the_right_notes_and_onsets(real, tmp_path, single_track):
     from eventcodec.export.midi import DRUM_CHANNEL, NOTE_CHANNEL, write_midi
 
     es = real["events"]
     pitched = edit.pitched_mask(es)
-    write_midi(es, tmp_path / "clip.mid")
+    write_midi(es, tmp_path / "clip.mid", single_track=single_track)
     mid = mido.MidiFile(tmp_path / "clip.mid")
     ons, now = [], 0.0
     for msg in mido.merge_tracks(mid.tracks):
         now += mido.tick2second(msg.time, mid.ticks_per_beat, 500_000)
         if msg.type == "note_on" and msg.velocity > 0:
             ons.append((now, msg.channel))
-    notes = [t for t, ch in ons if ch == NOTE_CHANNEL]
+    # one track per instrument spreads the notes over channels 1-9, 11-16; one track keeps them on channel 1
+    notes = [t for t, ch in ons if (ch == NOTE_CHANNEL if single_track else ch != DRUM_CHANNEL)]
     drums = [t for t, ch in ons if ch == DRUM_CHANNEL]
     assert len(notes) == pitched.sum() and len(drums) == (~pitched).sum()
     np.testing.assert_allclose(sorted(notes), np.sort(es.times[pitched] / SR), atol=1.1e-3)
     np.testing.assert_allclose(sorted(drums), np.sort(es.times[~pitched] / SR), atol=1.1e-3)
+    from eventcodec.edit.instruments import instruments
+
+    assert len(mid.tracks) == (2 if single_track else 1 + len(np.unique(instruments(es))))
 
 
 def test_bad_filter_on_real_set_is_a_clear_error(real):

@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from eventcodec.cli.outputs import add_overwrite, check_output
 from eventcodec.cli.threads import add_threads
 from eventcodec.errors import EventCodecError
@@ -93,19 +95,37 @@ def _integer(text: str, flag: str) -> int:
         raise EventCodecError(f"{flag} wants an integer, got {text!r}") from None
 
 
-def apply_op(events: EventSet, op: str, value: str, where: str | None, pool: Sequence[str]) -> EventSet:
-    """Apply one `eventcodec edit` flag to a set."""
+def _selection(events: EventSet, text: str | None, labels: Any) -> Any:
+    """A filter as given, or as a mask when instrument labels are known (from the input's instrument bank)."""
+    from eventcodec.edit.expr import evaluate, names_in
+
+    if text is None or labels is None or "instrument" not in names_in(text):
+        return text
+    return evaluate(text, events, labels)
+
+
+def apply_op(events: EventSet, op: str, value: str, where: Any, pool: Sequence[str], labels: Any = None
+             ) -> EventSet:
+    """Apply one `eventcodec edit` flag to a set.
+
+    Args:
+        where: the selection of --shift/--gain/... (a filter expression, a bool mask or None for all).
+        labels: instrument label (n_events,) of each event, for `instrument` in --keep/--delete expressions.
+    """
     from eventcodec import edit
 
     table: dict[str, Callable[[], EventSet]] = {
-        "keep": lambda: edit.keep(events, value),
-        "delete": lambda: edit.delete(events, value),
+        "keep": lambda: edit.keep(events, _selection(events, value, labels)),
+        "delete": lambda: edit.delete(events, _selection(events, value, labels)),
+        "mute": lambda: edit.delete(events, _need_selection(where, "--mute")),
+        "solo": lambda: edit.keep(events, _need_selection(where, "--solo")),
         "keep_index": lambda: edit.keep(events, [_integer(v, "--keep-index") for v in value.split(",")]),
         "delete_index": lambda: edit.delete(events, [_integer(v, "--delete-index") for v in value.split(",")]),
         "slice": lambda: edit.slice_time(events, *_time_range(value)),
         "shift": lambda: edit.shift(events, _number(value, "--shift"), where),
         "gain": lambda: edit.gain(events, _number(value, "--gain"), where),
-        "transpose": lambda: edit.transpose(events, _number(value, "--transpose"), where or "pitched"),
+        "transpose": lambda: edit.transpose(events, _number(value, "--transpose"),
+                                            "pitched" if where is None else where),
         "stretch": lambda: edit.time_stretch(events, _number(value, "--stretch")),
         "room": lambda: edit.set_room(events, value, None, where),
         "wet": lambda: edit.set_control(events, "room_wet", _number(value, "--wet"), where),
@@ -128,6 +148,12 @@ def apply_op(events: EventSet, op: str, value: str, where: str | None, pool: Seq
     raise AssertionError(op)
 
 
+def _need_selection(where: Any, flag: str) -> Any:
+    if where is None:
+        raise EventCodecError(f"{flag} needs --instrument K (or --where EXPR) to say which events")
+    return where
+
+
 def _replace_with_neighbour(events: EventSet, index: int, pool: Sequence[str]) -> EventSet:
     from eventcodec import edit
 
@@ -142,7 +168,43 @@ def _replace_with_neighbour(events: EventSet, index: int, pool: Sequence[str]) -
 
 # edits of events in place (not of the time line): the texture beside the edited events follows them
 TEXTURE_FOLLOWS = frozenset({"keep", "delete", "keep_index", "delete_index", "shift", "move", "gain", "transpose",
-                             "room", "wet", "set", "replace"})
+                             "room", "wet", "set", "replace", "mute", "solo"})
+
+
+def _instrument_bank(events: EventSet, args: argparse.Namespace, ops: Sequence[tuple[str, str]]) -> Any:
+    """The input's instruments (`edit.instruments.Bank`) when --instrument or an `instrument` filter needs them.
+
+    Fitted once on the input, so every edit in the chain sees the same numbering: an event keeps its label
+    when it is deleted around, moved, re-gained or transposed (labels depend on timbre alone).
+
+    Raises:
+        EventCodecError: --instrument names an instrument the input does not have.
+    """
+    from eventcodec.edit.expr import names_in
+
+    texts = [args.where or ""] + [v for o, v in ops if o in ("keep", "delete")]
+    if args.instrument is None and not any(t and "instrument" in names_in(t) for t in texts):
+        return None
+    if events.space != "controls":
+        raise EventCodecError("instruments need an event set in the controls space (this one is latent)")
+    from eventcodec.edit.instruments import fit_bank
+
+    bank = fit_bank(events)
+    if args.instrument is not None and not 0 <= args.instrument < len(bank):
+        have = f"0..{len(bank) - 1}" if len(bank) else "none"
+        raise EventCodecError(f"--instrument {args.instrument}: the input has {len(bank)} instrument(s) ({have}; "
+                              "see eventcodec info --instruments)")
+    return bank
+
+
+def _where(events: EventSet, args: argparse.Namespace, labels: Any) -> Any:
+    """The selection of --shift/--gain/...: --where and --instrument, as given (text) or as a bool mask."""
+    if labels is None or (args.where is None and args.instrument is None):
+        return args.where
+    from eventcodec.edit.expr import evaluate
+
+    mask = np.ones(len(events), dtype=bool) if args.where is None else evaluate(args.where, events, labels)
+    return mask if args.instrument is None else mask & (labels == args.instrument)
 
 
 def run_edit(args: argparse.Namespace) -> int:
@@ -157,8 +219,12 @@ def run_edit(args: argparse.Namespace) -> int:
         from eventcodec.texture.follow import can_follow, event_band_power, follow
 
         power = None  # the current events' band power on the texture grid, once measured
+        bank = _instrument_bank(events, args, ops)
         for op, value in ops:
-            edited = apply_op(events, op, value, args.where, args.pool)
+            from eventcodec.edit.instruments import assign
+
+            labels = None if bank is None else assign(events, bank)
+            edited = apply_op(events, op, value, _where(events, args, labels), args.pool, labels)
             texture = edited.texture
             if args.texture_stays or op not in TEXTURE_FOLLOWS or texture is None or not can_follow(events, edited):
                 events, power = edited, None
@@ -246,17 +312,17 @@ def run_export(args: argparse.Namespace) -> int:
     else:
         from eventcodec.export.midi import write_midi
 
-        write_midi(events, args.output)
+        write_midi(events, args.output, single_track=args.single_track)
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the `edit`, `neighbours`, `render-event` and `export` subcommands."""
     p = sub.add_parser(
-        "edit", help="edit an event file: keep/delete/slice/move/gain/transpose/stretch/room/mix",
+        "edit", help="edit an event file: keep/delete/slice/move/gain/transpose/stretch/room/mix/mute/solo",
         description="Apply edits in the order given. Filters use control names in physical units, "
-        "t (seconds) and index, e.g. --keep 'f0_hz<200 and t<4'. Controls pushed past a bound are clipped "
-        "with a warning.",
+        "t (seconds), index and instrument, e.g. --keep 'f0_hz<200 and t<4'. Controls pushed past a bound are "
+        "clipped with a warning.",
     )
     p.add_argument("input", help="input .evc (or .json dump)")
     p.add_argument("output", help="output .evc (or .json)")
@@ -278,8 +344,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     o.add_argument("--mix", action=_Ordered, metavar="OTHER.evc[@SECONDS]", help="add another file's events")
     o.add_argument("--replace-with-neighbour", dest="replace", action=_Ordered, metavar="INDEX",
                    help="give event INDEX the vector of its nearest other event (in the input and --pool)")
+    o.add_argument("--mute", action=_Ordered, nargs=0, help="delete the events of --instrument (or --where)")
+    o.add_argument("--solo", action=_Ordered, nargs=0, help="keep only the events of --instrument (or --where)")
     p.add_argument("--where", metavar="EXPR", help="restrict --shift/--gain/--transpose/--room/--wet/--set to "
                    "events matching EXPR")
+    p.add_argument("--instrument", type=int, metavar="K", help="restrict --mute/--solo/--shift/--gain/--transpose/"
+                   "--room/--wet/--set to instrument K (events grouped by timbre: eventcodec info --instruments; "
+                   "with --where, to its events matching EXPR)")
     p.add_argument("--pool", nargs="+", default=[], metavar="EVC", help="more files for --replace-with-neighbour")
     p.add_argument("--texture-stays", action="store_true",
                    help="leave the noise texture as encoded (by default the texture beside edited events follows "
@@ -315,9 +386,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     e = sub.add_parser("export", help="export the event list as CSV or MIDI",
                        description="Write the events as CSV (one row per event: time and every control in its "
-                       "units) or MIDI (pitched events as notes, unpitched ones as General MIDI drums).")
+                       "units) or MIDI (pitched events as notes, unpitched ones as General MIDI drums; one track "
+                       "per instrument, drums on channel 10).")
     e.add_argument("input", help="input .evc")
     e.add_argument("output", help="output .csv or .mid")
     e.add_argument("--format", choices=("csv", "midi"), help="default: from the output suffix")
+    e.add_argument("--single-track", action="store_true", help="MIDI: every event on one track (notes on channel "
+                   "1, drums on 10) instead of one track per instrument")
     add_overwrite(e)
     e.set_defaults(func=run_export)

@@ -59,11 +59,36 @@ def format_info(info: dict[str, Any], name: str) -> str:
     return "\n".join(lines)
 
 
+def instrument_rows(path: str) -> list[dict[str, Any]]:
+    """The instruments of an .evc file (`edit.instruments`): index, events, pitch range, description."""
+    from dataclasses import asdict
+
+    from eventcodec.edit.instruments import describe, instruments
+    from eventcodec.format import read_evc
+
+    events = read_evc(path)
+    if events.space != "controls":
+        raise EventCodecError("instruments need an event set in the controls space (this one is latent)")
+    return [asdict(i) for i in describe(events, instruments(events))]
+
+
+def format_instruments(rows: list[dict[str, Any]]) -> str:
+    """One line per instrument under a heading."""
+    lines = [f"instruments:     {len(rows)} (by timbre; edit --instrument K)"]
+    for r in rows:
+        lines.append(f"  {r['index']:>2}  {r['n_events']:>6} events  {r['pitch_range'] or '-':<9}  {r['description']}")
+    return "\n".join(lines)
+
+
 def _info(args: argparse.Namespace) -> int:
     from eventcodec.format import evc_info
 
     info = evc_info(args.file)
-    print(json.dumps(info, indent=2) if args.json else format_info(info, str(args.file)))
+    if args.instruments:  # a clustering of every event: only when asked
+        rows = instrument_rows(args.file)
+        info["instruments"] = rows
+    print(json.dumps(info, indent=2) if args.json else format_info(info, str(args.file))
+          + ("\n" + format_instruments(rows) if args.instruments else ""))
     return 0
 
 
@@ -99,6 +124,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("info", help="summarise an .evc file", description="Events, duration, bitrate, chunks.")
     p.add_argument("file", help="an .evc file")
     p.add_argument("--json", action="store_true", help="print the facts as JSON")
+    p.add_argument("--instruments", action="store_true", help="also list the instruments (events grouped by "
+                   "timbre: index, events, pitch range, description)")
     p.set_defaults(func=_info)
 
     p = sub.add_parser("dump", help="an .evc file as JSON", description="Write the events of an .evc file as "

@@ -3,8 +3,9 @@
 The text is parsed with Python's `ast` module and checked against a strict whitelist: comparisons
 (``< <= > >= == !=``, chained too), ``and``/``or``/``not``, parentheses, numbers (with an optional
 sign), control names in physical units (see `eventcodec explain`), ``t``/``time_s`` (onset in
-seconds) and ``index`` (position in the set). Nothing else is accepted and nothing is ever passed to
-`eval`; the checked tree is evaluated here on whole columns at once.
+seconds), ``index`` (position in the set) and ``instrument`` (label from `edit.instruments`).
+Nothing else is accepted and nothing is ever passed to `eval`; the checked tree is evaluated here on
+whole columns at once.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from eventcodec.types import EventSet
 
 MAX_EXPRESSION_CHARS = 500
 TIME_NAMES = ("t", "time_s")
-EXTRA_NAMES = (*TIME_NAMES, "index")
+EXTRA_NAMES = (*TIME_NAMES, "index", "instrument")
+NEEDS_CONTROLS = ("instrument",)  # extra names computed from the controls
 
 Columns = Mapping[str, np.ndarray]
 Predicate = Callable[[Columns], np.ndarray]
@@ -59,7 +61,7 @@ def _value(node: ast.expr, text: str) -> Callable[[Columns], np.ndarray]:
         name = node.id
         if name not in controls.INDEX and name not in EXTRA_NAMES:
             raise _fail(text, f"unknown name {name!r}; use a control name (f0_hz, amp_db, decay_s, ...; "
-                              f"`eventcodec explain` lists them), t/time_s or index")
+                              f"`eventcodec explain` lists them), t/time_s, index or instrument")
         return lambda cols: cols[name]
     raise _fail(text, f"expected a number or a name, got {ast.unparse(node)!r}")
 
@@ -128,12 +130,14 @@ def names_in(text: str) -> set[str]:
     return {n.id for n in ast.walk(ast.parse(text.strip(), mode="eval")) if isinstance(n, ast.Name)}
 
 
-def columns(events: EventSet, need_controls: bool = True) -> dict[str, np.ndarray]:
-    """Columns an expression can name: physical controls, `t`/`time_s` in seconds and `index`.
+def columns(events: EventSet, need_controls: bool = True, instrument: np.ndarray | None = None
+            ) -> dict[str, np.ndarray]:
+    """Columns an expression can name: physical controls, `t`/`time_s` in seconds, `index` and `instrument`.
 
     Args:
         events: the set; control columns only exist for the `controls` space.
-        need_controls: include the 32 physical control columns.
+        need_controls: include the 32 physical control columns and `instrument`.
+        instrument: labels (n_events,) to use for `instrument` (default: `edit.instruments.instruments`).
 
     Returns:
         name -> (n_events,) float64 array.
@@ -146,18 +150,27 @@ def columns(events: EventSet, need_controls: bool = True) -> dict[str, np.ndarra
         phys = controls.to_physical(events.vectors)
         for i, name in enumerate(controls.NAMES):
             cols[name] = phys[:, i]
+        if instrument is None:
+            from eventcodec.edit.instruments import instruments
+
+            instrument = instruments(events)
+        cols["instrument"] = np.asarray(instrument, dtype=np.float64)
     return cols
 
 
-def evaluate(text: str, events: EventSet) -> np.ndarray:
-    """Bool mask (n_events,) of the events matching `text`.
+def evaluate(text: str, events: EventSet, instrument: np.ndarray | None = None) -> np.ndarray:
+    """Bool mask (n_events,) of the events matching `text`; `instrument` labels as in `columns`.
 
     Raises:
         FilterError: a bad expression, or control names used on a `latent` set.
     """
     predicate = parse_filter(text)
-    uses_controls = bool(names_in(text) - set(EXTRA_NAMES))
+    names = names_in(text)
+    uses_controls = bool(names - (set(EXTRA_NAMES) - set(NEEDS_CONTROLS)))
     if uses_controls and events.space != "controls":
         raise _fail(text, "control names need an event set in the controls space (this one is latent)")
-    mask = np.broadcast_to(np.asarray(predicate(columns(events, uses_controls)), dtype=bool), (len(events),))
+    if "instrument" not in names:  # labels cost a clustering: only when named
+        instrument = np.zeros(len(events))
+    mask = np.broadcast_to(np.asarray(predicate(columns(events, uses_controls, instrument)), dtype=bool),
+                           (len(events),))
     return np.array(mask, dtype=bool)
