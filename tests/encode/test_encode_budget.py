@@ -8,6 +8,8 @@ import pytest
 from eventcodec.controls import INDEX
 from eventcodec.encode.abs.budget import Budget, container_bits, evc_bits, trim_to_bitrate
 from eventcodec.encode.abs.settings import AbsSettings
+from eventcodec.encode.abs.target import TEXTURE_FLOOR_KBPS, check_target, kbps_of, minimum_kbps, spend_to_target
+from eventcodec.errors import EventCodecError
 from eventcodec.texture.grid import MASK_BINS, N_BANDS, Texture, n_frames_for, n_segments_for
 from eventcodec.types import SAMPLE_RATE, EventSet
 
@@ -74,14 +76,42 @@ def test_trimming_drops_the_quietest_events_until_the_file_fits() -> None:
     assert trim_to_bitrate(es, 2 * kbps) is es  # fits already: untouched
 
 
-def test_below_the_texture_s_rate_the_mask_goes_with_a_warning() -> None:
+def test_below_the_texture_s_rate_the_mask_goes_and_the_encoder_says_so() -> None:
     es = _textured_set(50, 10.0)
     assert es.texture is not None
     levels_only = es.replace(times=es.times[:0], vectors=es.vectors[:0], texture=Texture(es.texture.codes))
     kbps = 1.05 * len(levels_only.to_bytes()) * 8 / es.duration_s / 1000
+    trimmed = trim_to_bitrate(es, kbps)
     with pytest.warns(UserWarning, match="no events fit"):
-        trimmed = trim_to_bitrate(es, kbps)
+        assert spend_to_target(trimmed, kbps, "fast", 12.0) is trimmed
     assert len(trimmed) == 0 and trimmed.texture is not None
     assert len(trimmed.to_bytes()) * 8 / es.duration_s / 1000 <= kbps
     assert 0 < trimmed.texture.mask.sum() < es.texture.mask.sum()  # some rows kept, the quietest cleared
     np.testing.assert_array_equal(trimmed.texture.codes, es.texture.codes)
+
+
+def test_a_target_under_the_texture_s_levels_is_an_error_not_an_overshoot() -> None:
+    es = _textured_set(50, 10.0)
+    assert es.texture is not None
+    levels_only = es.replace(times=es.times[:0], vectors=es.vectors[:0], texture=Texture(es.texture.codes))
+    kbps = 0.8 * len(levels_only.to_bytes()) * 8 / es.duration_s / 1000
+    with pytest.raises(EventCodecError, match="noise texture alone takes"):
+        trim_to_bitrate(es, kbps)
+
+
+def test_targets_under_the_format_s_floor_are_refused_naming_it() -> None:
+    with pytest.raises(EventCodecError, match=r"at least 0\.\d\d kbps"):
+        check_target(0.2, 10 * SAMPLE_RATE, texture=True)
+    check_target(0.3, 10 * SAMPLE_RATE, texture=False)  # events only: the container alone is ~0.2 kbps at 10 s
+    assert minimum_kbps(10 * SAMPLE_RATE, True) - minimum_kbps(10 * SAMPLE_RATE, False) == TEXTURE_FLOOR_KBPS
+
+
+def test_unspent_bits_go_to_a_finer_grid_within_the_target() -> None:
+    es = _textured_set(50, 10.0).replace(texture=None)
+    base = kbps_of(es)
+    spent = spend_to_target(es, 1.3 * base, "default", 16.0)
+    assert spent.quantizer is not None and spent.quantizer.bits[INDEX["amp_db"]] > 8
+    assert spent.quantizer.bits[INDEX["seed"]] == 8  # a finer seed would hash to other noise
+    assert 0.9 * 1.3 * base <= kbps_of(spent) <= 1.3 * base
+    with pytest.warns(UserWarning, match="of the .* kbps asked"):
+        spend_to_target(es, 20 * base, "default", 16.0)  # no grid reaches it: the reason is said

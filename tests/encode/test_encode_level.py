@@ -30,9 +30,11 @@ def _tones() -> EventSet:
 def test_match_loudness_moves_the_decode_to_the_asked_level() -> None:
     events = _tones()
     before = decoded_lufs(events, texture=False)
-    matched = match_loudness(events, before + 4.0)
-    assert decoded_lufs(matched, texture=False) == pytest.approx(before + 4.0, abs=0.1)
-    assert match_loudness(events, before) is events  # within tolerance: untouched
+    matched = match_loudness(events, before + 2.0)
+    assert decoded_lufs(matched, texture=False) == pytest.approx(before + 2.0, abs=0.1)
+    assert matched.meta["level_match_db"] == pytest.approx(2.0, abs=0.1)
+    assert decoded_lufs(match_loudness(events, before - 9.0), texture=False) == pytest.approx(before - 3.0, abs=0.1)
+    assert match_loudness(events, before + 0.4) is events  # within the dead band: untouched
     assert match_loudness(events, -np.inf) is events  # a silent input: nothing to match
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from eventcodec.cli.outputs import STDIO, add_overwrite, check_output
-from eventcodec.errors import FormatError
+from eventcodec.errors import EventCodecError, FormatError
 from eventcodec.fileio import require_file, write_bytes_atomic
 
 MAX_JSON_BYTES = 2**30

@@ -18,7 +18,8 @@ import numpy as np
 from eventcodec.loudness import Level, LoudnessMeter
 from eventcodec.types import SAMPLE_RATE, EventSet
 
-MAX_CORRECTION_DB = 12.0
+MAX_CORRECTION_DB = 3.0  # events-only decodes land within ~1.5 dB; a larger shift would only trade events for texture
+DEADBAND_DB = 0.5  # a decode this close to the input's loudness is left as encoded
 TOLERANCE_DB = 0.05
 
 
@@ -47,7 +48,9 @@ def decoded_lufs(events: EventSet, texture: bool) -> float:
 
 def match_loudness(events: EventSet, input_lufs: float) -> EventSet:
     """`events` with every `amp_db` shifted so that its decode has loudness `input_lufs` (within the
-    controls' range and +-MAX_CORRECTION_DB); unchanged when the input or the events are silent."""
+    controls' range and +-MAX_CORRECTION_DB); unchanged when the input or the events are silent, or when the
+    decode is already within DEADBAND_DB (where the texture carries most of the power, moving the events to
+    correct a fraction of a dB would move them by far more)."""
     from eventcodec.controls import CONTROLS, INDEX
 
     if not len(events) or not math.isfinite(input_lufs) or events.sample_rate != SAMPLE_RATE:
@@ -56,6 +59,8 @@ def match_loudness(events: EventSet, input_lufs: float) -> EventSet:
     if p_events <= 0.0:
         return events
     p_all = _power(decoded_lufs(events, texture=True)) if events.texture is not None else p_events
+    if abs(10.0 * math.log10(p_all / _power(input_lufs))) <= DEADBAND_DB:
+        return events
     p_texture = max(p_all - p_events, 0.0)
     wanted = _power(input_lufs) - p_texture
     if wanted <= 0.0:  # the texture alone is already as loud: the events go as low as allowed

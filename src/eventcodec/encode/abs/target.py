@@ -18,6 +18,7 @@ TARGET_SHARE = 0.9  # a file within 10 % under its target has reached it
 VALUE_BITS = (9, 10, 11, 12)  # the finer grids tried after the default 8 bits per value
 # the texture's band levels alone (no mask rows, no events): 0.6-0.8 kbps on real music, less on sparse input
 TEXTURE_FLOOR_KBPS = 0.5
+KEEP_GRID = ("seed", "room_id")
 
 
 def minimum_kbps(n_samples: int, texture: bool) -> float:
@@ -50,7 +51,8 @@ def finer_grid(events: EventSet, value_bits: int) -> EventSet:
     from eventcodec.controls import CONTROLS
     from eventcodec.format.quantizer import controls_quantizer
 
-    bits = {c.name: value_bits for c in CONTROLS} | {"f0_hz": min(16, value_bits + 4)}
+    # `seed` picks the noise (hashed) and `room_id` a room: a finer grid would move them to another one
+    bits = {c.name: value_bits for c in CONTROLS if c.name not in KEEP_GRID} | {"f0_hz": min(16, value_bits + 4)}
     q = controls_quantizer(bits)
     return events.replace(vectors=q.dequantize(q.quantize(events.vectors)), quantizer=q)
 
