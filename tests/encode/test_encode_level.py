@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy.signal import chirp
@@ -45,3 +47,13 @@ def test_the_header_records_the_input_level_and_the_decode_matches_its_loudness(
     assert events.meta["input_lufs"] == pytest.approx(level.lufs, abs=0.01)
     assert events.meta["input_true_peak_dbfs"] == pytest.approx(-6.0, abs=0.05)
     assert measure(decode(events), SAMPLE_RATE).lufs == pytest.approx(level.lufs, abs=1.0)
+
+
+def test_info_shows_the_input_level(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from eventcodec.cli.main import main
+
+    evc = tmp_path / "sweep.evc"
+    evc.write_bytes(encode(SWEEP, SAMPLE_RATE, options=EncodeOptions(quality="fast")).to_bytes())
+    assert main(["info", str(evc)]) == 0
+    out = capsys.readouterr().out
+    assert "input level:" in out and "true peak -6.0 dBFS" in out

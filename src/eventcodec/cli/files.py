@@ -52,6 +52,9 @@ def format_info(info: dict[str, Any], name: str) -> str:
 
     if info["space"] == "controls" and info["model_hash"] and info["model_hash"] != schema_hash():
         lines.append(f"warning:         written with another controls table (this one is {schema_hash()})")
+    level = info["meta"].get("input_lufs"), info["meta"].get("input_true_peak_dbfs")
+    if all(isinstance(v, int | float) for v in level):
+        lines.append(f"input level:     {level[0]:.1f} LUFS, true peak {level[1]:+.1f} dBFS (decode holds that peak)")
     if info["meta"]:
         meta = json.dumps(info["meta"], sort_keys=True)
         cut = meta if len(meta) <= META_CHARS else meta[: META_CHARS - 1] + "…"
