@@ -210,3 +210,39 @@ def test_at_most_16_instruments_and_4_drum_groups(monkeypatch):
     assert len(bank) == ins.MAX_INSTRUMENTS and (~bank.pitched).sum() == ins.MAX_DRUM_GROUPS
     labels = ins.instruments(es)
     assert labels.min() == 0 and labels.max() == 15
+
+
+def test_timbre_from_gives_k_the_timbre_of_js_typical_event(three):
+    es, group = three
+    out = ins.timbre_from(es, group, 1, 0)
+    cols = np.array([controls.index_of(n) for n in ins.TIMBRE_WEIGHTS])
+    ref = ins.typical_event(es, group, 0)
+    assert group[ref] == 0
+    np.testing.assert_array_equal(out.vectors[np.ix_(group == 1, cols)],
+                                  np.broadcast_to(es.vectors[ref, cols], ((group == 1).sum(), len(cols))))
+    others = np.setdiff1d(np.arange(es.vectors.shape[1]), cols)  # time, pitch, level, hold_s, room, seed, ...
+    np.testing.assert_array_equal(out.vectors[:, others], es.vectors[:, others])
+    np.testing.assert_array_equal(out.vectors[group != 1], es.vectors[group != 1])
+    np.testing.assert_array_equal(out.times, es.times)
+    # the held dark events now sound struck and bright: labelled as instrument 0 by the input's bank
+    assert np.all(ins.assign(out, ins.fit_bank(es))[group == 1] == 0)
+
+
+def test_cli_timbre_from_changes_the_sound_and_errors_are_one_line(evc3, tmp_path, capsys):
+    from eventcodec.codec import decode
+
+    path, es, group = evc3
+    out = tmp_path / "out.evc"
+    assert main(["edit", str(path), str(out), "--instrument", "1", "--timbre-from", "0", "-q"]) == 0
+    got = EventSet.from_bytes(out.read_bytes())
+    np.testing.assert_array_equal(got.vectors, ins.timbre_from(es, group, 1, 0).vectors)
+    assert not np.allclose(decode(got), decode(es), atol=1e-3)
+    out.unlink()
+    for argv, message in ((["--instrument", "1", "--timbre-from", "5"], "--timbre-from 5: the input has 3"),
+                          (["--instrument", "1", "--timbre-from", "1"], "is --instrument 1 itself"),
+                          (["--timbre-from", "0"], "--timbre-from needs --instrument K"),
+                          (["--instrument", "1", "--timbre-from", "x"], "--timbre-from wants an integer")):
+        assert main(["edit", str(path), str(out), *argv]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("eventcodec: error:") and message in err and "\n" not in err
+        assert not out.exists()

@@ -104,13 +104,14 @@ def _selection(events: EventSet, text: str | None, labels: Any) -> Any:
     return evaluate(text, events, labels)
 
 
-def apply_op(events: EventSet, op: str, value: str, where: Any, pool: Sequence[str], labels: Any = None
-             ) -> EventSet:
+def apply_op(events: EventSet, op: str, value: str, where: Any, pool: Sequence[str], labels: Any = None,
+             instrument: int | None = None) -> EventSet:
     """Apply one `eventcodec edit` flag to a set.
 
     Args:
         where: the selection of --shift/--gain/... (a filter expression, a bool mask or None for all).
         labels: instrument label (n_events,) of each event, for `instrument` in --keep/--delete expressions.
+        instrument: --instrument K, for --timbre-from.
     """
     from eventcodec import edit
 
@@ -143,6 +144,13 @@ def apply_op(events: EventSet, op: str, value: str, where: Any, pool: Sequence[s
         if not at:
             path, offset = value, "0"
         return edit.mix(events, read_events(path), _number(offset or "0", "--mix"))
+    if op == "timbre_from":
+        if instrument is None or labels is None:
+            raise EventCodecError("--timbre-from needs --instrument K (the instrument that takes the timbre)")
+        from eventcodec.edit.instruments import timbre_from
+
+        mask = None if where is None or isinstance(where, str) else np.asarray(where)
+        return timbre_from(events, labels, instrument, _integer(value, "--timbre-from"), mask)
     if op == "replace":
         return _replace_with_neighbour(events, _integer(value, "--replace-with-neighbour"), pool)
     raise AssertionError(op)
@@ -168,7 +176,8 @@ def _replace_with_neighbour(events: EventSet, index: int, pool: Sequence[str]) -
 
 # edits of events in place (not of the time line): the texture beside the edited events follows them
 TEXTURE_FOLLOWS = frozenset({"keep", "delete", "keep_index", "delete_index", "shift", "move", "gain", "transpose",
-                             "room", "wet", "set", "replace", "mute", "solo"})
+                             "room", "wet", "set", "replace", "mute", "solo",
+                             "timbre_from"})
 
 
 def _instrument_bank(events: EventSet, args: argparse.Namespace, ops: Sequence[tuple[str, str]]) -> Any:
@@ -183,8 +192,12 @@ def _instrument_bank(events: EventSet, args: argparse.Namespace, ops: Sequence[t
     from eventcodec.edit.expr import names_in
 
     texts = [args.where or ""] + [v for o, v in ops if o in ("keep", "delete")]
-    if args.instrument is None and not any(t and "instrument" in names_in(t) for t in texts):
-        return None
+    timbre = [v for o, v in ops if o == "timbre_from"]
+    if args.instrument is None:
+        if timbre:
+            raise EventCodecError("--timbre-from needs --instrument K (the instrument that takes the timbre)")
+        if not any(t and "instrument" in names_in(t) for t in texts):
+            return None
     if events.space != "controls":
         raise EventCodecError("instruments need an event set in the controls space (this one is latent)")
     from eventcodec.edit.instruments import fit_bank
@@ -194,6 +207,12 @@ def _instrument_bank(events: EventSet, args: argparse.Namespace, ops: Sequence[t
         have = f"0..{len(bank) - 1}" if len(bank) else "none"
         raise EventCodecError(f"--instrument {args.instrument}: the input has {len(bank)} instrument(s) ({have}; "
                               "see eventcodec info --instruments)")
+    for value in timbre:
+        j = _integer(value, "--timbre-from")
+        if not 0 <= j < len(bank):
+            raise EventCodecError(f"--timbre-from {j}: the input has {len(bank)} instrument(s) (0..{len(bank) - 1})")
+        if j == args.instrument:
+            raise EventCodecError(f"--timbre-from {j} is --instrument {j} itself; name another instrument")
     return bank
 
 
@@ -224,7 +243,7 @@ def run_edit(args: argparse.Namespace) -> int:
             from eventcodec.edit.instruments import assign
 
             labels = None if bank is None else assign(events, bank)
-            edited = apply_op(events, op, value, _where(events, args, labels), args.pool, labels)
+            edited = apply_op(events, op, value, _where(events, args, labels), args.pool, labels, args.instrument)
             texture = edited.texture
             if args.texture_stays or op not in TEXTURE_FOLLOWS or texture is None or not can_follow(events, edited):
                 events, power = edited, None
@@ -346,6 +365,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="give event INDEX the vector of its nearest other event (in the input and --pool)")
     o.add_argument("--mute", action=_Ordered, nargs=0, help="delete the events of --instrument (or --where)")
     o.add_argument("--solo", action=_Ordered, nargs=0, help="keep only the events of --instrument (or --where)")
+    o.add_argument("--timbre-from", dest="timbre_from", action=_Ordered, metavar="J",
+                   help="give every event of --instrument K the timbre controls of instrument J's most typical "
+                   "event (each keeps its time, pitch, level, length and room)")
     p.add_argument("--where", metavar="EXPR", help="restrict --shift/--gain/--transpose/--room/--wet/--set to "
                    "events matching EXPR")
     p.add_argument("--instrument", type=int, metavar="K", help="restrict --mute/--solo/--shift/--gain/--transpose/"

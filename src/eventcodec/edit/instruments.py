@@ -25,6 +25,7 @@ import numpy as np
 
 from eventcodec import controls
 from eventcodec.edit.pitched import midi_note, pitched_mask
+from eventcodec.errors import EventCodecError
 from eventcodec.types import EventSet
 
 MAX_INSTRUMENTS = 16
@@ -198,3 +199,44 @@ def describe(events: EventSet, labels: np.ndarray) -> list[InstrumentInfo]:
         span = f"{note_name(int(notes.min()))}-{note_name(int(notes.max()))}" if is_pitched and len(notes) else ""
         out.append(InstrumentInfo(int(k), int(rows.sum()), is_pitched, span, _words(mean, is_pitched)))
     return out
+
+
+def typical_event(events: EventSet, labels: np.ndarray, j: int) -> int:
+    """Index of instrument j's most typical event: the one whose timbre features lie nearest j's mean.
+
+    Raises:
+        EventCodecError: instrument j has no events.
+    """
+    rows = np.flatnonzero(np.asarray(labels) == j)
+    if len(rows) == 0:
+        raise EventCodecError(f"instrument {j} has no events")
+    feats = timbre_features(events)[rows]
+    return int(rows[np.argmin(((feats - feats.mean(axis=0)) ** 2).sum(axis=1))])
+
+
+def timbre_from(events: EventSet, labels: np.ndarray, k: int, j: int, where: np.ndarray | None = None) -> EventSet:
+    """Every event of instrument k (and in `where`, a bool mask, if given) takes instrument j's timbre.
+
+    The timbre is the clustered controls (`TIMBRE_WEIGHTS`) of j's most typical event (`typical_event`): a
+    real event's values, not a mean. Each event keeps its time, `f0_hz`, `amp_db`, `hold_s`, room, seed and
+    the other controls.
+
+    Raises:
+        EventCodecError: j == k, a latent set, labels of the wrong length, or k or j without events.
+    """
+    from eventcodec.edit.ops import _logged
+
+    if events.space != "controls":
+        raise EventCodecError("timbre-from needs an event set in the controls space (this one is latent)")
+    labels = np.asarray(labels)
+    if labels.shape != (len(events),):
+        raise EventCodecError(f"{labels.size} instrument labels for {len(events)} events")
+    if j == k:
+        raise EventCodecError(f"instrument {k} cannot take the timbre of itself; name another instrument")
+    target = labels == k if where is None else (labels == k) & where
+    if not np.any(labels == k):
+        raise EventCodecError(f"instrument {k} has no events")
+    source = typical_event(events, labels, j)
+    vectors = events.vectors.copy()
+    vectors[np.ix_(target, _COLUMNS)] = events.vectors[source, _COLUMNS]
+    return _logged(events, f"timbre of instrument {k} from instrument {j} (event {source})", vectors=vectors)
