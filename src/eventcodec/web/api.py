@@ -29,6 +29,7 @@ from eventcodec.web.schemas import (
     ErrorBody,
     EventsView,
     EventView,
+    InstrumentView,
     JobInfo,
     MapView,
     NeighbourView,
@@ -81,12 +82,16 @@ def _events_view(session: Session, selected: list[int] | None = None, note: str 
     values = controls.to_physical(ev.vectors) if ev.space == "controls" else ev.vectors.astype(np.float64)
     times_s = ev.times / ev.sample_rate
     centre, pitched, length_s = render.placement(ev)
+    labels, infos = session.instruments()
     return EventsView(
         version=session.version, space=ev.space, sample_rate_hz=ev.sample_rate, duration_s=ev.duration_s,
         can_undo=session.pos > 0, can_redo=session.pos < len(session.history) - 1,
         events=[EventView(index=i, time_s=float(times_s[i]), controls=[float(x) for x in row],
-                          centre_hz=float(centre[i]), pitched=bool(pitched[i]), length_s=float(length_s[i]))
+                          centre_hz=float(centre[i]), pitched=bool(pitched[i]), length_s=float(length_s[i]),
+                          instrument=int(labels[i]))
                 for i, row in enumerate(values)],
+        instruments=[InstrumentView(index=x.index, n_events=x.n_events, pitched=x.pitched, pitch_range=x.pitch_range,
+                                    description=x.description) for x in infos],
         selected=selected or [], note=note,
     )
 
@@ -308,8 +313,13 @@ def apply_edit(sid: SessionId, body: EditRequest, st: StudioDep) -> EventsView:
 def select(sid: SessionId, body: SelectRequest, st: StudioDep) -> Selection:
     """Indices of the events matching a filter expression (see docs/editing.md)."""
     from eventcodec.edit import evaluate
+    from eventcodec.edit.expr import names_in
 
-    mask = evaluate(body.expression, _session(st, sid).require_events())
+    session = _session(st, sid)
+    with session.lock:  # labels of the same version as the events
+        events = session.require_events()
+        labels = session.instruments()[0] if "instrument" in names_in(body.expression) else None
+    mask = evaluate(body.expression, events, labels)
     return Selection(indices=[int(i) for i in np.flatnonzero(mask)])
 
 

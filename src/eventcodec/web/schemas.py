@@ -62,6 +62,15 @@ class EventView(Strict):
     centre_hz: float = Field(description="height on the timeline: f0 of tonal events, noise band centre otherwise")
     pitched: bool
     length_s: float = Field(description="audible length from the onset")
+    instrument: int = Field(default=0, description="instrument label (events grouped by timbre; docs/editing.md)")
+
+
+class InstrumentView(Strict):
+    index: int
+    n_events: int
+    pitched: bool
+    pitch_range: str = Field(description="lowest-highest note name, '' for unpitched instruments")
+    description: str = Field(description="a few words from the instrument's median controls")
 
 
 class EventsView(Strict):
@@ -72,6 +81,8 @@ class EventsView(Strict):
     can_undo: bool
     can_redo: bool
     events: list[EventView]
+    instruments: list[InstrumentView] = Field(default_factory=list, description="the instruments present, by "
+                                              "label; numbered on the encode or opened file, kept through edits")
     selected: list[int] = Field(default_factory=list, description="indices of the events an edit touched")
     note: str = Field(default="", description="what the edit left alone and why (e.g. unpitched events)")
 
