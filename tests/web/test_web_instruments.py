@@ -3,6 +3,7 @@ filter box, and in the page (colour by instrument, a legend whose entries select
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -54,6 +55,9 @@ def test_timeline_colours_by_instrument_and_the_legend_selects(server: str, brow
     path = tmp_path / "three.evc"
     path.write_bytes(es.to_bytes())
     page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    errors: list[str] = []  # a style the CSP refuses shows here
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(server)
     page.wait_for_selector("body[data-session=ready]")
     page.set_input_files("#open-evc", str(path))
@@ -64,6 +68,8 @@ def test_timeline_colours_by_instrument_and_the_legend_selects(server: str, brow
     assert len(set(fills)) == 3  # one colour per instrument
     entries = page.locator("#instruments li")
     assert entries.count() == 3 and "held" in entries.nth(1).inner_text()
+    if os.environ.get("STUDIO_SHOT"):
+        page.screenshot(path=os.environ["STUDIO_SHOT"])
     entries.nth(1).click()
     chosen = page.eval_on_selector_all("#events circle.event.selected", "cs => cs.map(c => Number(c.dataset.index))")
     assert sorted(chosen) == np.flatnonzero(group == 1).tolist()
@@ -77,4 +83,5 @@ def test_timeline_colours_by_instrument_and_the_legend_selects(server: str, brow
     fills = page.eval_on_selector_all("#events circle.event:not(.selected)",
                                       "cs => cs.map(c => getComputedStyle(c).fill)")
     assert len(set(fills)) == 1  # instruments 0 and 1 are both pitched: one colour
+    assert not [e for e in errors if "Content Security Policy" in e or "Uncaught" in e], errors
     page.context.close()

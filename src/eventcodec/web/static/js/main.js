@@ -2,6 +2,7 @@
 
 import { Api } from "./api.js";
 import { controlLabel, el, valueParts } from "./format.js";
+import { InstrumentList } from "./instruments.js";
 import { EventMap } from "./map.js";
 import { Player } from "./player.js";
 import { showStages } from "./stages.js";
@@ -67,6 +68,21 @@ const eventMap = new EventMap($("map"), $("neighbours"), {
   },
 });
 
+const instrumentList = new InstrumentList($("instruments"), (label, additive) => {
+  const mine = state.view.events.filter((ev) => ev.instrument === label).map((ev) => ev.index);
+  if (!additive) timeline.selection.clear();
+  for (const i of mine) timeline.selection.add(i);
+  timeline.refreshClasses();
+  syncSelection();
+  setStatus(`instrument ${label}: ${plural(mine.length)} selected · Delete mutes it, transpose moves it`);
+});
+
+function setColourBy(mode) {
+  timeline.setColourBy(mode);
+  $("map").classList.toggle("by-instrument", mode === "instrument");
+  $("pitch-legend").hidden = mode === "instrument";
+}
+
 function selected() {
   return [...timeline.selection].sort((a, b) => a - b);
 }
@@ -127,6 +143,8 @@ function showView(view, selectedIndices = null) {
   timeline.selection = new Set(selectedIndices === null ? [] : selectedIndices);
   timeline.neighbours = new Set();
   timeline.setData(view, state.schema);
+  eventMap.labels = view.events.map((ev) => ev.instrument);
+  instrumentList.show(view);
   $("undo").disabled = !view.can_undo;
   $("redo").disabled = !view.can_redo;
   for (const kind of ["evc", "wav", "csv", "mid"]) $(`dl-${kind}`).href = state.api.downloadUrl(kind);
@@ -339,6 +357,8 @@ function wire() {
   $("play-events").addEventListener("click", () => player.play(state.api.audioUrl("events", state.view.version)));
   $("stop").addEventListener("click", () => player.stop());
   $("background").addEventListener("change", refreshBackground);
+  $("colour-by").addEventListener("change", (e) => setColourBy(e.target.value));
+  setColourBy($("colour-by").value);
   $("undo").addEventListener("click", () => history("undo"));
   $("redo").addEventListener("click", () => history("redo"));
   $("delete").addEventListener("click", deleteSelected);

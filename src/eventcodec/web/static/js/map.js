@@ -1,6 +1,7 @@
 // The event map (t-SNE, Fig. 4) and the neighbour list whose items drag onto the timeline.
 
 import { el } from "./format.js";
+import { instrumentColour } from "./instruments.js";
 
 const SIZE = 300;
 const PAD = 12;
@@ -12,6 +13,7 @@ export class EventMap {
     this.list = list;
     this.hooks = hooks;
     this.points = [];
+    this.labels = []; // instrument of each point (coloured when the svg has class by-instrument)
     this.selection = new Set();
     this.neighbours = new Set();
     svg.addEventListener("click", (e) => {
@@ -30,6 +32,7 @@ export class EventMap {
     this.points.forEach(([x, y], i) => {
       const c = el("circle", { cx: (PAD + x * (SIZE - 2 * PAD)).toFixed(1), cy: (PAD + (1 - y) * (SIZE - 2 * PAD)).toFixed(1),
         r: "4", "data-index": String(i) });
+      c.style.setProperty("--ic", instrumentColour(this.labels[i] || 0));
       c.classList.toggle("selected", this.selection.has(i));
       c.classList.toggle("neighbour", this.neighbours.has(i));
       c.append(el("title", {}, `event ${i}`));

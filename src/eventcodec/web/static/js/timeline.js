@@ -1,6 +1,7 @@
 // The timeline: events as dots (time across, f0 up) over the spectrogram; select, move, drop, hover.
 
 import { el, formatValue, yOfHz } from "./format.js";
+import { instrumentColour } from "./instruments.js";
 
 const DRAG_PX = 4;
 
@@ -18,6 +19,7 @@ export class Timeline {
     this.selection = new Set();
     this.neighbours = new Set();
     this.gesture = null;
+    this.colourBy = "instrument"; // or "pitched": pitched white, unpitched blue
     svg.addEventListener("pointerdown", (e) => this.down(e));
     svg.addEventListener("pointermove", (e) => this.move(e));
     svg.addEventListener("pointerup", (e) => this.up(e));
@@ -60,6 +62,7 @@ export class Timeline {
     const [w, h] = this.size();
     this.svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
     this.svg.replaceChildren();
+    this.svg.classList.toggle("by-instrument", this.colourBy === "instrument");
     const tails = el("g", { class: "tails" });
     this.svg.append(tails);
     for (const hz of [50, 100, 200, 500, 1000, 2000, 5000, 10000]) {
@@ -70,14 +73,23 @@ export class Timeline {
     this.drawAxis(w);
     for (const ev of this.view.events) {
       const [x, y] = this.position(ev);
-      tails.append(el("line", { x1: x.toFixed(1), x2: this.xOf(ev.time_s + ev.length_s).toFixed(1),
-        y1: y.toFixed(1), y2: y.toFixed(1), class: ev.pitched ? "tail pitched" : "tail" }));
+      const colour = instrumentColour(ev.instrument); // set through the CSSOM: the CSP refuses style attributes
+      const tail = el("line", { x1: x.toFixed(1), x2: this.xOf(ev.time_s + ev.length_s).toFixed(1),
+        y1: y.toFixed(1), y2: y.toFixed(1), class: ev.pitched ? "tail pitched" : "tail" });
+      tail.style.setProperty("--ic", colour);
+      tails.append(tail);
       const c = el("circle", { cx: x.toFixed(1), cy: y.toFixed(1), r: this.radius(ev).toFixed(1),
         class: ev.pitched ? "event pitched" : "event noise", "data-index": String(ev.index) });
+      c.style.setProperty("--ic", colour);
       c.classList.toggle("selected", this.selection.has(ev.index));
       c.classList.toggle("neighbour", this.neighbours.has(ev.index));
       this.svg.append(c);
     }
+  }
+
+  setColourBy(mode) {
+    this.colourBy = mode;
+    this.svg.classList.toggle("by-instrument", mode === "instrument");
   }
 
   drawAxis(w) {
@@ -192,7 +204,7 @@ export class Timeline {
     const ev = this.view.events[index];
     const lines = [`#${index} at ${ev.time_s.toFixed(3)} s`];
     if (this.view.space === "controls") {
-      lines.push(ev.pitched ? "pitched" : "unpitched (drawn at its noise band)");
+      lines.push(`${ev.pitched ? "pitched" : "unpitched (drawn at its noise band)"} · instrument ${ev.instrument}`);
       for (const name of ["f0_hz", "amp_db", "decay_s", "tonal_mix", "room_id"]) {
         const c = this.schema.controls[this.col[name]];
         lines.push(`${name} ${formatValue(ev.controls[this.col[name]], c.unit)}`);
