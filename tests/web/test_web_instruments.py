@@ -73,10 +73,13 @@ def test_timeline_colours_by_instrument_and_the_legend_selects(server: str, brow
     entries.nth(1).click()
     chosen = page.eval_on_selector_all("#events circle.event.selected", "cs => cs.map(c => Number(c.dataset.index))")
     assert sorted(chosen) == np.flatnonzero(group == 1).tolist()
+    page.click("#select-invert")  # solo = select, invert, delete
+    chosen = page.eval_on_selector_all("#events circle.event.selected", "cs => cs.map(c => Number(c.dataset.index))")
+    assert sorted(chosen) == np.flatnonzero(group != 1).tolist()
     # the filter box knows instruments too; "colour by: pitched" brings back the two-colour view
     page.fill("#filter", "instrument == 2")
     page.click("#filter-form button[type=submit]")
-    page.wait_for_function("document.querySelectorAll('#events circle.event.selected').length === 5")
+    page.wait_for_selector("#status:has-text('5 events match')")
     chosen = page.eval_on_selector_all("#events circle.event.selected", "cs => cs.map(c => Number(c.dataset.index))")
     assert sorted(chosen) == np.flatnonzero(group == 2).tolist()
     page.select_option("#colour-by", "pitched")

@@ -378,6 +378,12 @@ function wire() {
     } catch (err) { fail(err, "filter-error"); }
   });
   $("select-none").addEventListener("click", () => { timeline.selection.clear(); timeline.refreshClasses(); syncSelection(); });
+  $("select-invert").addEventListener("click", () => {
+    if (!state.view) return;
+    timeline.selection = new Set(state.view.events.map((ev) => ev.index).filter((i) => !timeline.selection.has(i)));
+    timeline.refreshClasses();
+    syncSelection();
+  });
   document.addEventListener("keydown", onKey);
   // no close on pagehide: a reload or a visit elsewhere comes back to the same session (it expires when idle)
 }
