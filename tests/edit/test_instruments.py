@@ -246,3 +246,18 @@ def test_cli_timbre_from_changes_the_sound_and_errors_are_one_line(evc3, tmp_pat
         err = capsys.readouterr().err.strip()
         assert err.startswith("eventcodec: error:") and message in err and "\n" not in err
         assert not out.exists()
+
+
+def test_timbre_from_follows_into_the_texture(three, tmp_path):
+    from eventcodec.texture.grid import N_BANDS, Texture, n_frames_for
+
+    es, _ = three
+    codes = np.full((n_frames_for(es.n_samples), N_BANDS), 8, np.uint8)
+    textured = tmp_path / "tex.evc"
+    textured.write_bytes(es.replace(texture=Texture(codes)).to_bytes())
+    follows, stays = tmp_path / "follows.evc", tmp_path / "stays.evc"
+    assert main(["edit", str(textured), str(follows), "--instrument", "1", "--timbre-from", "0", "-q"]) == 0
+    assert main(["edit", str(textured), str(stays), "--instrument", "1", "--timbre-from", "0", "--texture-stays",
+                 "-q"]) == 0
+    assert np.array_equal(EventSet.from_bytes(stays.read_bytes()).texture.codes, codes)
+    assert not np.array_equal(EventSet.from_bytes(follows.read_bytes()).texture.codes, codes)
