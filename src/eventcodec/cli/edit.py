@@ -371,8 +371,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--where", metavar="EXPR", help="restrict --shift/--gain/--transpose/--room/--wet/--set to "
                    "events matching EXPR")
     p.add_argument("--instrument", type=int, metavar="K", help="restrict --mute/--solo/--shift/--gain/--transpose/"
-                   "--room/--wet/--set to instrument K (events grouped by timbre: eventcodec info --instruments; "
-                   "with --where, to its events matching EXPR)")
+                   "--room/--wet/--set/--timbre-from to instrument K (events grouped by timbre: eventcodec info "
+                   "--instruments; with --where, to its events matching EXPR)")
     p.add_argument("--pool", nargs="+", default=[], metavar="EVC", help="more files for --replace-with-neighbour")
     p.add_argument("--texture-stays", action="store_true",
                    help="leave the noise texture as encoded (by default the texture beside edited events follows "
