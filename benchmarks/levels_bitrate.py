@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quality", default="fast")
     ap.add_argument("--kbps", type=float, nargs="+", default=[1.5, 3.0, 6.0, 12.0])
     ap.add_argument("--no-texture", action="store_true")
+    ap.add_argument("--max-clips", type=int, default=None, help="only the split's first N clips")
     args = ap.parse_args(argv)
     info = machine_info()
     print(f"<!-- {info.get('git_commit', '?')}; quality {args.quality}; texture {not args.no_texture}; "
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| clip | asked kbps | got kbps | events | LUFS in | LUFS out | diff | true peak in | out | diff | note |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     diffs: list[tuple[float, float, float, float]] = []
-    for clip in load_corpus(args.corpus, args.split):
+    for clip in load_corpus(args.corpus, args.split)[: args.max_clips]:
         audio, _ = load(clip.path)
         audio = audio[: round(args.seconds * SAMPLE_RATE)]
         lin = measure(audio, SAMPLE_RATE)
