@@ -70,6 +70,8 @@ def test_failing_systems_are_reported_not_dropped(tiny_corpus: Path):
     masked = by["anchor:noise-vocoder-masked"]  # the same noise on the clip's partials: fine structure returns
     assert masked.status == "ok" and masked.fs_corr is not None and masked.fs_corr > vocoder.fs_corr + 0.05
     assert by["anchor:lowpass-4k"].fs_corr is not None and by["anchor:lowpass-4k"].fs_corr > 0.9
+    level = by["anchor:lowpass-4k"].level_db  # the clip without what is above 4 kHz: a little quieter
+    assert level is not None and -6.0 < level < 0.0
     table = markdown_table(summarize(rows))
     assert "| ghost@1k | FAILED" in table and "no-such-codec-xyz is not installed" in table
 

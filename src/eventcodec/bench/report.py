@@ -37,6 +37,7 @@ class Summary:
     visqol: float | None
     visqol_failed: int
     mrstft: float | None
+    level_db: float | None  # mean |decode - input| integrated loudness, dB
     enc_x_realtime: float | None
     dec_x_realtime: float | None
     enc_peak_mb: float | None
@@ -67,6 +68,7 @@ def summarize(rows: Sequence[Row]) -> list[Summary]:
             st_corr_sd=statistics.stdev(st) if len(st) > 1 else None, fs_corr=_mean([r.fs_corr for r in ok]),
             visqol=_mean([r.visqol for r in ok]), visqol_failed=sum(r.visqol is None for r in ok),
             mrstft=_mean([r.mrstft for r in ok]),
+            level_db=_mean([abs(x) for r in ok if (x := getattr(r, "level_db", None)) is not None]),
             enc_x_realtime=_ratio([r.duration_s for r in ok], [r.enc_wall_s for r in ok]),
             dec_x_realtime=_ratio([r.duration_s for r in ok], [r.dec_wall_s for r in ok]),
             enc_peak_mb=max((r.enc_peak_mb for r in ok if r.enc_peak_mb is not None), default=None),
@@ -84,20 +86,21 @@ def markdown_table(summaries: Sequence[Summary]) -> str:
 
     FS-corr reads "–" for rows of older results that lack it.
     """
-    head = ("| system | kbps | ST-corr ↑ | FS-corr ↑ | ViSQOL ↑ | MR-STFT ↓ | encode ×RT | decode ×RT "
-            "| enc peak MiB | dec peak MiB | clips ok |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+    head = ("| system | kbps | ST-corr ↑ | FS-corr ↑ | ViSQOL ↑ | MR-STFT ↓ | level dB ↓ | encode ×RT "
+            "| decode ×RT | enc peak MiB | dec peak MiB | clips ok |\n|---|" + "---:|" * 11 + "\n")
     lines = []
     for s in summaries:
         total = s.n_ok + s.n_failed
         if s.n_ok == 0:
-            lines.append(f"| {s.system} | FAILED | FAILED | FAILED | FAILED | FAILED | – | – | – | – | 0/{total} |")
+            lines.append(f"| {s.system} | FAILED | FAILED | FAILED | FAILED | FAILED | – | – | – | – | – | 0/{total} |")
             continue
         st = _f(s.st_corr, ".3f") + (f" ± {s.st_corr_sd:.2f}" if s.st_corr_sd is not None else "")
         vq = "FAILED" if s.visqol is None else _f(s.visqol, ".2f")
         anchor = s.family == "anchor"
         lines.append(
             f"| {s.system} | {'–' if anchor else _f(s.kbps, '.2f')} | {st} | {_f(s.fs_corr, '.3f')} | {vq} "
-            f"| {_f(s.mrstft, '.3f')} | {_f(s.enc_x_realtime, '.2f')} | {_f(s.dec_x_realtime, '.1f')} "
+            f"| {_f(s.mrstft, '.3f')} | {_f(s.level_db, '.2f')} | {_f(s.enc_x_realtime, '.2f')} "
+            f"| {_f(s.dec_x_realtime, '.1f')} "
             f"| {_f(s.enc_peak_mb, '.0f')} | {_f(s.dec_peak_mb, '.0f')} | {s.n_ok}/{total} |")
     failures = [f"- **{s.system}**: {e}" for s in summaries for e in s.errors]
     text = head + "\n".join(lines) + "\n"

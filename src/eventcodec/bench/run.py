@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -39,6 +40,7 @@ class Row:
     st_corr: float | None = None
     fs_corr: float | None = None
     mrstft: float | None = None
+    level_db: float | None = None
     visqol: float | None = None
     visqol_error: str = ""
     lag_samples: int | None = None
@@ -128,6 +130,7 @@ def _measure_quality(row: Row, reference: np.ndarray, degraded: np.ndarray, use_
     row.st_corr = metrics.st_corr(ref, deg, SAMPLE_RATE, aligned=True)
     row.fs_corr = metrics.fs_corr(ref, deg, SAMPLE_RATE, aligned=True)
     row.mrstft = metrics.mrstft(ref, deg, SAMPLE_RATE, aligned=True)
+    row.level_db = _level_error_db(reference, degraded)
     if not use_visqol:
         row.visqol_error = "not computed (--no-visqol)"
         return row
@@ -136,6 +139,14 @@ def _measure_quality(row: Row, reference: np.ndarray, degraded: np.ndarray, use_
     except Exception as e:
         row.visqol_error = f"{type(e).__name__}: {e}"[:200]
     return row
+
+
+def _level_error_db(reference: np.ndarray, degraded: np.ndarray) -> float | None:
+    """Integrated loudness (BS.1770) of the decode minus the input's, dB; None when either is silent."""
+    from eventcodec.loudness import measure
+
+    diff = measure(degraded, SAMPLE_RATE).lufs - measure(reference, SAMPLE_RATE).lufs
+    return float(diff) if math.isfinite(diff) else None
 
 
 def _run_codec(system: System, ca: _ClipAudio, work: Path, cfg: BenchConfig, row: Row) -> Row:
