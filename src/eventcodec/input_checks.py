@@ -19,6 +19,7 @@ from eventcodec.errors import AudioError
 
 MAX_ABS_SAMPLE = 1000.0  # +60 dBFS
 DC_LIMIT = 1e-2  # a mean this far from 0 costs the encoder events (the README's "DC is reported" threshold)
+DC_MIN_S = 0.1  # the mean of a shorter input is its content, not an offset (one sample of 0.5 is no DC)
 CLIP_LEVEL = 0.999
 CLIP_FRACTION = 1e-4
 _TINY = float(np.finfo(np.float32).tiny)
@@ -89,8 +90,12 @@ class SampleStats:
     @property
     def mono_dc(self) -> float:
         """DC of the downmix that is removed (0 when no channel's offset is significant)."""
-        dc = self.dc_offsets
-        return float(dc.mean()) if np.any(np.abs(dc) > DC_LIMIT) else 0.0
+        return float(self.dc_offsets.mean()) if self.has_dc else 0.0
+
+    @property
+    def has_dc(self) -> bool:
+        """A channel's mean is past DC_LIMIT over at least DC_MIN_S of input."""
+        return self.n_samples >= DC_MIN_S * self.sample_rate and bool(np.any(np.abs(self.dc_offsets) > DC_LIMIT))
 
     def warnings(self) -> list[str]:
         """One line per thing worth saying: clipping, DC removed."""
@@ -99,9 +104,8 @@ class SampleStats:
         if total and self.n_clipped / total > CLIP_FRACTION:
             out.append(f"input clips: {100 * self.n_clipped / total:.2f}% of samples at or past full scale "
                        f"(peak {20 * np.log10(max(self.peak, 1e-12)):+.1f} dBFS); the events follow the clipped sound")
-        dc = self.dc_offsets
-        if np.any(np.abs(dc) > DC_LIMIT):
-            offsets = ", ".join(f"{x:+.3f}" for x in dc)
+        if self.has_dc:
+            offsets = ", ".join(f"{x:+.3f}" for x in self.dc_offsets)
             out.append(f"input has a DC offset ({offsets}); removed before analysis")
         return out
 

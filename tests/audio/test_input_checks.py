@@ -100,6 +100,16 @@ def test_dc_offset_is_removed_with_a_warning() -> None:
     assert abs(shifted - clean) <= max(2, clean // 5)
 
 
+def test_a_few_samples_are_content_not_dc() -> None:
+    """The mean of one sample (or of 50 ms) is what it holds: nothing is removed, nothing said."""
+    for x in (np.array([0.5], np.float32), np.full(1100, 0.3, np.float32)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            mono, stats = check_array(x, 22050)
+            stats.warn()
+        np.testing.assert_array_equal(mono, x)
+
+
 def test_cli_warns_on_clipped_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     wav = tmp_path / "loud.wav"
     sf.write(wav, np.clip(short_music() * 31.6, -1, 1), 22050)  # +30 dB, clipped by the 16-bit file
